@@ -1,0 +1,58 @@
+#pragma once
+// Everything a keepdav server is told at start: what to serve, where, and how it behaves while long
+// operations run. main() fills it from the command line; tests fill it directly.
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace keepdav {
+
+struct listen_address {
+    std::string host;
+    std::uint16_t port = 0; ///< 0: the system picks a free port
+};
+
+/** User agents known to break on an unasked 102 (see README, "Clients and 102"). */
+std::vector<std::string> default_no_processing_for();
+
+struct server_config {
+    std::filesystem::path root;
+    std::vector<listen_address> listen;
+
+    // --- 102 Processing ---------------------------------------------------------------------------
+    bool processing_enabled = true;
+    /** How long an operation runs before its first 102: quick operations never send one. */
+    std::chrono::milliseconds processing_after{3000};
+    /** The gap between 102s after the first. */
+    std::chrono::milliseconds processing_interval{5000};
+    /** ECMAScript regular expressions; a User-Agent matching any of them gets no 102. */
+    std::vector<std::string> no_processing_for = default_no_processing_for();
+
+    // --- threads ----------------------------------------------------------------------------------
+    unsigned io_threads = 0; ///< 0: one per core
+    unsigned fs_threads = 0; ///< 0: four per core, at least four (file system calls block)
+
+    // --- limits and timeouts ----------------------------------------------------------------------
+    std::uint32_t max_header_bytes = 16 * 1024;
+    std::uint64_t max_xml_body_bytes = 1 << 20;
+    std::chrono::milliseconds header_timeout{30000};
+    std::chrono::milliseconds body_timeout{60000}; ///< for each read of a request body: a stall, not a total
+    std::chrono::milliseconds idle_timeout{60000};
+    std::chrono::milliseconds write_timeout{60000};
+    std::chrono::milliseconds shutdown_grace{30000};
+
+    /** Where 207 bodies that outgrow memory are spooled (as unnamed files). */
+    std::filesystem::path spool_dir = "/tmp";
+
+    /**
+     * Test seam: called by a long operation's worker before each resource it works on, with the
+     * resource's path. A test can block here to make an operation last exactly as long as it wants.
+     */
+    std::function<void(std::string_view rel)> before_entry_hook;
+};
+
+} // namespace keepdav

@@ -1,0 +1,37 @@
+#include "dav/methods.hpp"
+#include "fs/tree_ops.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <unistd.h>
+
+namespace keepdav::dav {
+
+outcome handle_delete(const request& req, const context& ctx, const resource_path& path) {
+    std::string what = "DELETE /" + path.rel;
+    if (path.rel.empty()) return error_reply(http::status::forbidden, "the root collection cannot be deleted");
+    // RFC 4918 §9.6.1: DELETE on a collection acts as Depth: infinity; any other Depth is an error.
+    auto depth = parse_depth(req[http::field::depth], req.count(http::field::depth), depth::infinity);
+    if (depth != depth::infinity) return error_reply(http::status::bad_request, "DELETE requires Depth: infinity");
+    auto parent = ctx.tree.open_parent(path.rel);
+    if (!parent) return error_reply(status_logged(parent.error(), path_role::target, what));
+    auto info = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
+    if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
+    if (!info->is_directory()) {
+        if (::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0) != 0)
+            return error_reply(status_logged(fs::last_error(), path_role::target, what));
+        return empty_reply(http::status::no_content);
+    }
+    operation op;
+    op.description = what;
+    op.run = [ctx, rel = path.rel, what](operation_context& oc) {
+        auto control = make_walk_control(oc, ctx, 204);
+        std::vector<fs::member_failure> failures;
+        if (auto ec = fs::remove_tree(ctx.tree, rel, control, failures))
+            return error_reply(status_logged(ec, path_role::target, what));
+        return tree_operation_reply(http::status::no_content, failures, ctx, what);
+    };
+    return op;
+}
+
+} // namespace keepdav::dav

@@ -1,0 +1,36 @@
+#pragma once
+// One handler per method (each in its own file), and the pieces they share. Internal to dav/.
+#include "dav/handler.hpp"
+#include "dav/headers.hpp"
+#include "dav/status.hpp"
+#include "dav/target.hpp"
+#include "fs/walk.hpp"
+
+#include <vector>
+
+namespace keepdav::dav {
+
+outcome handle_options(const request& req, const context& ctx, const resource_path& path);
+outcome handle_get_head(const request& req, const context& ctx, const resource_path& path);
+outcome handle_mkcol(const request& req, const context& ctx, const resource_path& path);
+outcome handle_delete(const request& req, const context& ctx, const resource_path& path);
+outcome handle_copy_move(const request& req, const context& ctx, const resource_path& path);
+outcome handle_propfind(const request& req, const context& ctx, const resource_path& path);
+
+/** The methods this server implements, for Allow and 405/501 answers. */
+inline constexpr std::string_view allowed_methods = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+
+/** The walk controls of an operation: its stop token, progress, and the test seam. */
+fs::walk_control make_walk_control(operation_context& op, const context& ctx, unsigned done_status);
+
+/**
+ * The reply of a tree operation: `success` when nothing failed, otherwise a 207 that lists each
+ * failed member with its status (RFC 4918 §9.6.1, §9.8.8).
+ */
+reply tree_operation_reply(http::status success, const std::vector<fs::member_failure>& failures,
+                           const context& ctx, std::string_view what);
+
+/** True when the request carries a body (Content-Length > 0 or chunked). */
+bool has_body(const request_header& head);
+
+} // namespace keepdav::dav

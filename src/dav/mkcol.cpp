@@ -1,0 +1,24 @@
+#include "dav/methods.hpp"
+
+#include <sys/stat.h>
+
+namespace keepdav::dav {
+
+outcome handle_mkcol(const request& req, const context& ctx, const resource_path& path) {
+    std::string what = "MKCOL /" + path.rel;
+    // RFC 4918 §9.3: a body we do not understand is 415.
+    if (has_body(req.base()) || !req.body().empty())
+        return error_reply(http::status::unsupported_media_type, "MKCOL with a request body is not supported");
+    if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "the root collection exists");
+    auto parent = ctx.tree.open_parent(path.rel);
+    if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
+    if (::mkdirat(parent->dir.get(), parent->leaf.c_str(), 0755) != 0) {
+        auto ec = fs::last_error();
+        // RFC 4918 §9.3.1: MKCOL on a mapped URL is 405.
+        if (ec.value() == EEXIST) return error_reply(http::status::method_not_allowed, "the resource exists");
+        return error_reply(status_logged(ec, path_role::parent, what));
+    }
+    return empty_reply(http::status::created);
+}
+
+} // namespace keepdav::dav

@@ -1,0 +1,38 @@
+#include "dav/methods.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <sys/stat.h>
+
+namespace keepdav::dav {
+
+std::variant<reply, upload> begin_put(const request_header& head, const context& ctx) {
+    auto path = parse_target(head.target());
+    if (!path) return error_reply(http::status::bad_request, path.error().message());
+    std::string what = "PUT /" + path->rel;
+    if (path->rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
+    if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
+        return error_reply(http::status::forbidden, "that name is reserved by the server");
+    // RFC 9110 §9.3.4: a partial PUT we do not support must be refused.
+    if (head.count(http::field::content_range)) return error_reply(http::status::bad_request, "Content-Range on PUT is not supported");
+    auto parent = ctx.tree.open_parent(path->rel);
+    if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
+    upload up;
+    up.rel = path->rel;
+    if (auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str())) {
+        if (existing->is_directory()) return error_reply(http::status::method_not_allowed, "the target is a collection");
+        up.existed = true;
+    }
+    up.dir = std::move(parent->dir);
+    auto file = fs::pending_file::create(up.dir.get(), parent->leaf, 0644);
+    if (!file) return error_reply(status_logged(file.error(), path_role::parent, what));
+    up.file.emplace(std::move(*file));
+    return up;
+}
+
+reply finish_put(upload& up, const context&) {
+    if (auto ec = up.file->commit(true)) return error_reply(status_logged(ec, path_role::parent, "PUT /" + up.rel));
+    return empty_reply(up.existed ? http::status::no_content : http::status::created);
+}
+
+} // namespace keepdav::dav

@@ -1,0 +1,69 @@
+#include "fs/atomic_write.hpp"
+
+#include <cerrno>
+#include <cstdio>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace keepdav::fs {
+
+result<pending_file> pending_file::create(int dir, std::string leaf, mode_t mode) {
+    int fd = ::openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
+    if (fd >= 0) return pending_file(dir, unique_fd(fd), std::move(leaf), {});
+    // Some file systems have no O_TMPFILE: fall back to an internal name, hidden from clients.
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return last_error();
+    std::string temp = make_internal_name();
+    fd = ::openat(dir, temp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0) return last_error();
+    return pending_file(dir, unique_fd(fd), std::move(leaf), std::move(temp));
+}
+
+pending_file& pending_file::operator=(pending_file&& other) noexcept {
+    if (this != &other) {
+        discard();
+        dir_ = other.dir_;
+        file_ = std::move(other.file_);
+        leaf_ = std::move(other.leaf_);
+        temp_name_ = std::move(other.temp_name_);
+        done_ = std::exchange(other.done_, true);
+    }
+    return *this;
+}
+
+pending_file::~pending_file() { discard(); }
+
+void pending_file::discard() noexcept {
+    if (done_ || !file_) return;
+    done_ = true;
+    if (!temp_name_.empty()) ::unlinkat(dir_, temp_name_.c_str(), 0);
+    file_.reset();
+}
+
+error_code pending_file::link_anonymous(const std::string& name) {
+    char proc_path[64];
+    std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", file_.get());
+    if (::linkat(AT_FDCWD, proc_path, dir_, name.c_str(), AT_SYMLINK_FOLLOW) != 0) return last_error();
+    return {};
+}
+
+error_code pending_file::commit(bool replace) {
+    if (done_) return make_error(EINVAL);
+    if (temp_name_.empty()) {
+        if (!replace) {
+            if (auto ec = link_anonymous(leaf_)) return ec;
+            done_ = true;
+            return {};
+        }
+        // linkat cannot replace; give the file an internal name, then rename over the target.
+        std::string temp = make_internal_name();
+        if (auto ec = link_anonymous(temp)) return ec;
+        temp_name_ = std::move(temp);
+    }
+    unsigned flags = replace ? 0 : RENAME_NOREPLACE;
+    if (::renameat2(dir_, temp_name_.c_str(), dir_, leaf_.c_str(), flags) != 0) return last_error();
+    done_ = true;
+    return {};
+}
+
+} // namespace keepdav::fs

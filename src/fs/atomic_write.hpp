@@ -1,0 +1,41 @@
+#pragma once
+// A file written beside its final name and made visible in one step. Until commit() it has no name
+// (O_TMPFILE) or an internal one, so a reader never sees half a file and an abandoned write leaves
+// nothing behind.
+#include "fs/tree.hpp"
+
+namespace keepdav::fs {
+
+class pending_file {
+public:
+    /** Creates the file in directory `dir_fd`, to become `leaf` on commit. `dir_fd` must outlive it. */
+    static result<pending_file> create(int dir_fd, std::string leaf, mode_t mode = 0644);
+
+    pending_file(pending_file&&) noexcept = default;
+    pending_file& operator=(pending_file&&) noexcept;
+    ~pending_file();
+
+    int fd() const { return file_.get(); }
+    const std::string& leaf() const { return leaf_; }
+
+    /**
+     * Gives the file its final name. With `replace` false an existing entry makes it fail with
+     * file_exists and nothing changes; with `replace` true an existing file is replaced atomically.
+     */
+    error_code commit(bool replace);
+    /** Removes what was written; also what the destructor does for an uncommitted file. */
+    void discard() noexcept;
+
+private:
+    pending_file(int dir, unique_fd file, std::string leaf, std::string temp_name)
+        : dir_(dir), file_(std::move(file)), leaf_(std::move(leaf)), temp_name_(std::move(temp_name)) {}
+    error_code link_anonymous(const std::string& name);
+
+    int dir_;
+    unique_fd file_;
+    std::string leaf_;
+    std::string temp_name_; ///< empty for an O_TMPFILE file, which has no name to clean up
+    bool done_ = false;
+};
+
+} // namespace keepdav::fs

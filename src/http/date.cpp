@@ -1,0 +1,77 @@
+#include "http/date.hpp"
+
+#include <array>
+#include <cstdio>
+#include <cstring>
+
+namespace keepdav::http_util {
+
+namespace {
+
+constexpr std::array<const char*, 7> day_names{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<const char*, 12> month_names{"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                                  "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+int month_index(std::string_view name) {
+    for (int i = 0; i < 12; ++i)
+        if (name == month_names[i]) return i;
+    return -1;
+}
+
+std::optional<std::time_t> make_time(int year, int month, int day, int hour, int minute, int second) {
+    if (month < 0 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) return std::nullopt;
+    std::tm tm{};
+    tm.tm_year = year - 1900;
+    tm.tm_mon = month;
+    tm.tm_mday = day;
+    tm.tm_hour = hour;
+    tm.tm_min = minute;
+    tm.tm_sec = second;
+    return ::timegm(&tm);
+}
+
+} // namespace
+
+std::string format_http_date(std::time_t t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char out[64];
+    std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[tm.tm_wday], tm.tm_mday,
+                  month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return out;
+}
+
+std::string format_rfc3339(std::time_t t) {
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char out[64];
+    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                  tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return out;
+}
+
+std::optional<std::time_t> parse_http_date(std::string_view text) {
+    std::string s(text);
+    char wday[16] = {}, mon[4] = {};
+    int day = 0, year = 0, hour = 0, minute = 0, second = 0, used = 0;
+    // IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT
+    if (std::sscanf(s.c_str(), "%3s, %2d %3s %4d %2d:%2d:%2d GMT%n", wday, &day, mon, &year, &hour, &minute,
+                    &second, &used) == 7 &&
+        used == static_cast<int>(s.size()))
+        return make_time(year, month_index(mon), day, hour, minute, second);
+    // RFC 850: Sunday, 06-Nov-94 08:49:37 GMT
+    used = 0;
+    if (std::sscanf(s.c_str(), "%15[A-Za-z], %2d-%3s-%2d %2d:%2d:%2d GMT%n", wday, &day, mon, &year, &hour, &minute,
+                    &second, &used) == 7 &&
+        used == static_cast<int>(s.size()))
+        return make_time(year < 70 ? 2000 + year : 1900 + year, month_index(mon), day, hour, minute, second);
+    // asctime: Sun Nov  6 08:49:37 1994
+    used = 0;
+    if (std::sscanf(s.c_str(), "%3s %3s %2d %2d:%2d:%2d %4d%n", wday, mon, &day, &hour, &minute, &second, &year,
+                    &used) == 7 &&
+        used == static_cast<int>(s.size()))
+        return make_time(year, month_index(mon), day, hour, minute, second);
+    return std::nullopt;
+}
+
+} // namespace keepdav::http_util

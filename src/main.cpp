@@ -1,0 +1,148 @@
+// keepdav: serve a directory tree over WebDAV, with 102 Processing while long operations run.
+#include "log.hpp"
+
+#include <keepdav/server.hpp>
+
+#include <boost/program_options.hpp>
+
+#include <cmath>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <regex>
+
+#include <pthread.h>
+#include <sys/resource.h>
+
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr int usage_error = 2;
+
+std::chrono::milliseconds seconds_option(double value, const char* name) {
+    if (!std::isfinite(value) || value < 0 || value > 86400)
+        throw po::error(std::string("--") + name + " must be a number of seconds from 0 to 86400");
+    return std::chrono::milliseconds(static_cast<long long>(std::llround(value * 1000)));
+}
+
+keepdav::listen_address parse_listen(const std::string& text) {
+    auto colon = text.rfind(':');
+    if (colon == std::string::npos || colon == 0)
+        throw po::error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
+    std::string host = text.substr(0, colon);
+    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+    std::string port = text.substr(colon + 1);
+    char* end = nullptr;
+    long value = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end != 0 || value < 0 || value > 65535)
+        throw po::error("--listen: port must be 0-65535 (got \"" + port + "\")");
+    return {host, static_cast<std::uint16_t>(value)};
+}
+
+/** Lets the process hold many connections and open directories (deep trees, idle keep-alive). */
+void raise_descriptor_limit() {
+    rlimit limit{};
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+        limit.rlim_cur = limit.rlim_max;
+        ::setrlimit(RLIMIT_NOFILE, &limit);
+    }
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+    keepdav::server_config config;
+    std::string root;
+    std::vector<std::string> listen;
+    std::vector<std::string> deny;
+    double after = 3, interval = 5, grace = 30;
+    bool no_processing = false, verbose = false;
+
+    po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
+                                    "Usage: keepdav --root DIR [--listen HOST:PORT]... [options]\n\nOptions");
+    options.add_options()
+        ("help,h", "print this help and exit")
+        ("root", po::value(&root)->value_name("DIR"), "directory to serve (required)")
+        ("listen", po::value(&listen)->value_name("HOST:PORT"),
+         "address to listen on; repeat for several; port 0 picks a free port (default 127.0.0.1:8080). "
+         "Each prints 'listening on HOST:PORT' once bound")
+        ("processing-after", po::value(&after)->value_name("SECONDS")->default_value(3),
+         "how long a long operation runs before its first 102 Processing (decimals allowed)")
+        ("processing-interval", po::value(&interval)->value_name("SECONDS")->default_value(5),
+         "seconds between 102 Processing responses after the first")
+        ("no-processing", po::bool_switch(&no_processing), "never send 102 Processing")
+        ("no-processing-for", po::value(&deny)->value_name("REGEX"),
+         "send no 102 to user agents matching this ECMAScript regex; repeatable; replaces the default "
+         "list (^python-requests/, ^Python-urllib/, ^Java/)")
+        ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
+         "on SIGINT/SIGTERM, how long running requests may take to finish")
+        ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
+        ("fs-threads", po::value(&config.fs_threads)->value_name("N"),
+         "file system worker threads for long operations (default: 4 per core, at least 4)")
+        ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
+
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, options), vm);
+        po::notify(vm);
+        if (vm.count("help")) {
+            std::cout << options << "\n";
+            return 0;
+        }
+        if (root.empty()) throw po::error("--root DIR is required");
+        config.root = root;
+        if (listen.empty()) listen.push_back("127.0.0.1:8080");
+        for (const auto& l : listen) config.listen.push_back(parse_listen(l));
+        config.processing_after = seconds_option(after, "processing-after");
+        config.processing_interval = seconds_option(interval, "processing-interval");
+        if (config.processing_interval.count() == 0) throw po::error("--processing-interval must be above 0");
+        config.shutdown_grace = seconds_option(grace, "shutdown-grace");
+        config.processing_enabled = !no_processing;
+        if (vm.count("no-processing-for")) {
+            for (const auto& pattern : deny) {
+                try {
+                    std::regex check(pattern, std::regex::ECMAScript);
+                } catch (const std::regex_error& e) {
+                    throw po::error("--no-processing-for: bad regular expression \"" + pattern + "\": " + e.what());
+                }
+            }
+            config.no_processing_for = deny;
+        }
+    } catch (const po::error& e) {
+        std::cerr << "keepdav: " << e.what() << "\nTry 'keepdav --help'.\n";
+        return usage_error;
+    }
+    if (verbose) keepdav::log::set_threshold(keepdav::log::level::debug);
+    raise_descriptor_limit();
+
+    // Signals are taken by this thread alone (sigwait); every server thread inherits the block.
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    std::signal(SIGPIPE, SIG_IGN);
+
+    keepdav::instance server(config);
+    try {
+        server.start();
+    } catch (const std::exception& e) {
+        std::cerr << "keepdav: " << e.what() << "\n";
+        return 1;
+    }
+    for (const auto& ep : server.endpoints()) {
+        bool v6 = ep.host.find(':') != std::string::npos;
+        std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", ep.host.c_str(), v6 ? "]" : "", ep.port);
+    }
+    std::fflush(stdout);
+    keepdav::log::info("serving " + config.root.string());
+
+    int signal_number = 0;
+    sigwait(&signals, &signal_number);
+    keepdav::log::info(std::string("got ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
+                       ": finishing running requests, then exiting");
+    server.stop();
+    keepdav::log::info("stopped");
+    return 0;
+}

@@ -1,0 +1,96 @@
+#include "log.hpp"
+#include "server/listener.hpp"
+#include "server/session.hpp"
+#include "server/shared_state.hpp"
+
+#include <keepdav/server.hpp>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
+
+#include <stdexcept>
+#include <thread>
+
+namespace keepdav {
+
+namespace {
+
+unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
+
+} // namespace
+
+struct instance::impl {
+    explicit impl(server_config c) : config(std::move(c)) {}
+
+    server_config config;
+    std::unique_ptr<server::shared_state> state; // outlives the io_context: sessions deregister into it
+    std::unique_ptr<net::io_context> ioc;
+    std::vector<std::shared_ptr<server::listener>> listeners;
+    std::vector<std::thread> threads;
+    bool running = false;
+};
+
+instance::instance(server_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
+
+instance::~instance() { stop(); }
+
+void instance::start() {
+    auto& im = *impl_;
+    auto tree = fs::tree::open_root(im.config.root);
+    if (!tree) throw std::runtime_error("cannot serve " + im.config.root.string() + ": " + tree.error().message());
+    auto root_info = fs::stat_fd(tree->root_fd());
+    if (!root_info || !root_info->is_directory())
+        throw std::runtime_error("cannot serve " + im.config.root.string() + ": not a directory");
+    unsigned io_threads = im.config.io_threads ? im.config.io_threads : cores();
+    unsigned fs_threads = im.config.fs_threads ? im.config.fs_threads : std::max(4u, 4 * cores());
+    im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads);
+    im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
+    if (im.config.listen.empty()) throw std::runtime_error("no listen address");
+    for (const auto& address : im.config.listen) {
+        boost::system::error_code ec;
+        auto ip = net::ip::make_address(address.host, ec);
+        if (ec) throw std::runtime_error("bad listen address " + address.host + ": " + ec.message());
+        try {
+            im.listeners.push_back(std::make_shared<server::listener>(*im.ioc, tcp::endpoint(ip, address.port), *im.state));
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
+                                     e.code().message());
+        }
+    }
+    for (auto& l : im.listeners) l->start();
+    for (unsigned i = 0; i < io_threads; ++i) im.threads.emplace_back([ioc = im.ioc.get()] { ioc->run(); });
+    im.running = true;
+}
+
+std::vector<listen_address> instance::endpoints() const {
+    std::vector<listen_address> out;
+    for (const auto& l : impl_->listeners) {
+        auto ep = l->local_endpoint();
+        out.push_back({ep.address().to_string(), ep.port()});
+    }
+    return out;
+}
+
+void instance::stop() {
+    auto& im = *impl_;
+    if (!im.running) return;
+    im.running = false;
+    im.state->set_stopping();
+    for (auto& l : im.listeners) l->stop();
+    for (auto& s : im.state->sessions()) server::close_when_idle(s);
+    auto deadline = std::chrono::steady_clock::now() + im.config.shutdown_grace;
+    if (!im.state->wait_until_empty(deadline)) {
+        log::warning("grace period over: stopping the requests still running");
+        for (auto& s : im.state->sessions()) server::abort_session(s);
+        im.state->wait_until_empty(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    }
+    im.state->fs_pool.join(); // operations see their stop token and return
+    im.ioc->stop();
+    for (auto& t : im.threads) t.join();
+    im.threads.clear();
+    im.listeners.clear();
+    im.ioc.reset(); // destroys what handlers were left, and with them their sessions
+    im.state.reset();
+}
+
+} // namespace keepdav

@@ -1,0 +1,53 @@
+#pragma once
+// When a connection sends `102 Processing`, as a state machine with no timer, socket or thread inside:
+// the session feeds it events with the current time and carries out the step it answers. This keeps
+// the one-write-in-flight rule and the cadence testable with a fake clock.
+#include <chrono>
+
+namespace keepdav::server {
+
+class interim_schedule {
+public:
+    using clock = std::chrono::steady_clock;
+
+    enum class action {
+        nothing,       ///< wait for the next event
+        arm_timer,     ///< (re)arm the one timer for `at`
+        write_interim, ///< write a 102 now (no other write is in flight)
+        write_final,   ///< write the final response now (cancel the timer; no other write is in flight)
+        close,         ///< a 102 could not be written: close, and stop the operation
+    };
+
+    struct step {
+        action what = action::nothing;
+        clock::time_point at{};
+        bool operator==(const step&) const = default;
+    };
+
+    struct settings {
+        bool enabled = true; ///< false for HTTP/1.0, denied user agents, --no-processing
+        clock::duration after{};
+        clock::duration interval{};
+    };
+
+    /** An operation starts now. */
+    step start(const settings& s, clock::time_point now);
+    /** The timer armed by the last arm_timer step fired (or was woken early). */
+    step timer_fired(clock::time_point now);
+    /** The 102 from the last write_interim step finished writing; `ok` false if that failed. */
+    step interim_written(bool ok, clock::time_point now);
+    /** The operation finished and its final response is ready. */
+    step operation_done(clock::time_point now);
+
+    unsigned interims_sent() const { return sent_; }
+
+private:
+    enum class state { idle, silent, waiting, writing_interim, final_pending, finished, closed };
+
+    state state_ = state::idle;
+    settings settings_{};
+    clock::time_point next_due_{};
+    unsigned sent_ = 0;
+};
+
+} // namespace keepdav::server

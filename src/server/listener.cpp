@@ -1,0 +1,51 @@
+#include "server/listener.hpp"
+
+#include "log.hpp"
+#include "server/session.hpp"
+#include "server/shared_state.hpp"
+
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core/bind_handler.hpp>
+
+namespace keepdav::server {
+
+listener::listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(state) {
+    acceptor_.open(endpoint.protocol());
+    acceptor_.set_option(net::socket_base::reuse_address(true));
+    acceptor_.bind(endpoint);
+    acceptor_.listen(net::socket_base::max_listen_connections);
+}
+
+void listener::start() { do_accept(); }
+
+void listener::stop() {
+    net::post(acceptor_.get_executor(), [self = shared_from_this()] {
+        boost::system::error_code ignored;
+        self->acceptor_.close(ignored);
+        self->backoff_.cancel();
+    });
+}
+
+void listener::do_accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+}
+
+void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+        // Out of descriptors or memory: wait a little rather than spin on the same error.
+        log::warning("accept failed: " + ec.message());
+        backoff_.expires_after(std::chrono::milliseconds(100));
+        backoff_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+            if (!e) self->do_accept();
+        });
+        return;
+    }
+    boost::system::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    start_session(std::move(socket), state_);
+    do_accept();
+}
+
+} // namespace keepdav::server

@@ -1,0 +1,31 @@
+#pragma once
+#include "net.hpp"
+
+#include <boost/asio/steady_timer.hpp>
+
+#include <memory>
+
+namespace keepdav::server {
+
+struct shared_state;
+
+/** Accepts connections on one address, each onto its own strand. */
+class listener : public std::enable_shared_from_this<listener> {
+public:
+    /** Binds and listens; throws boost::system::system_error when the address is unusable. */
+    listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state);
+    void start();
+    void stop();
+    tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
+
+private:
+    void do_accept();
+    void on_accept(boost::system::error_code ec, tcp::socket socket);
+
+    net::io_context& ioc_;
+    tcp::acceptor acceptor_;
+    net::steady_timer backoff_;
+    shared_state& state_;
+};
+
+} // namespace keepdav::server

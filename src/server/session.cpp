@@ -1,0 +1,546 @@
+#include "server/session.hpp"
+
+#include "dav/handler.hpp"
+#include "dav/target.hpp"
+#include "http/date.hpp"
+#include "log.hpp"
+#include "server/fd_body.hpp"
+#include "server/interim_schedule.hpp"
+#include "server/shared_state.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message_generator.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <array>
+#include <cstring>
+#include <optional>
+#include <stop_token>
+
+namespace keepdav::server {
+
+namespace {
+
+using clock = std::chrono::steady_clock;
+using boost::system::error_code;
+
+/** Pipelined bytes read while an operation runs are kept for the next request, up to this much. */
+constexpr std::size_t max_buffered_ahead = 64 * 1024;
+/** The most a 102's Status-URI header carries. */
+constexpr std::size_t max_status_uri_bytes = 2048;
+
+/** The Date header, formatted at most once a second per thread. */
+const std::string& current_date() {
+    thread_local std::time_t cached_second = 0;
+    thread_local std::string cached;
+    std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        cached_second = now;
+        cached = http_util::format_http_date(now);
+    }
+    return cached;
+}
+
+double seconds_since(clock::time_point start) {
+    return std::chrono::duration<double>(clock::now() - start).count();
+}
+
+} // namespace
+
+class session : public std::enable_shared_from_this<session> {
+public:
+    session(tcp::socket&& socket, shared_state& state)
+        : stream_(std::move(socket)), state_(state), interim_timer_(stream_.get_executor()) {
+        error_code ec;
+        auto remote = stream_.socket().remote_endpoint(ec);
+        peer_ = ec ? std::string("-") : remote.address().to_string();
+    }
+
+    ~session() { state_.remove(this); }
+
+    void run() {
+        state_.add(this, weak_from_this());
+        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read_header(); });
+    }
+
+    void close_when_idle() {
+        closing_ = true;
+        // Nothing of a request has arrived: there is nothing to finish.
+        if (phase_ == phase::reading_header && buffer_.size() == 0) do_close();
+    }
+
+    void abort() {
+        stop_source_.request_stop();
+        do_close();
+    }
+
+private:
+    enum class phase { reading_header, reading_body, handling, running, writing_final, closed };
+
+    // --- reading a request ---------------------------------------------------------------------------
+
+    void do_read_header() {
+        phase_ = phase::reading_header;
+        if (closing_ && buffer_.size() == 0) return do_close();
+        header_parser_.emplace();
+        header_parser_->header_limit(state_.config.max_header_bytes);
+        stream_.expires_after(buffer_.size() ? state_.config.header_timeout : state_.config.idle_timeout);
+        http::async_read_header(stream_, buffer_, *header_parser_,
+                                beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+    }
+
+    void on_read_header(error_code ec, std::size_t) {
+        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
+        if (ec == beast::error::timeout) {
+            if (buffer_.size() == 0) return do_close(); // an idle keep-alive connection, not an error
+            log::info(peer_ + ": timed out reading a request header");
+            return do_close();
+        }
+        if (ec) {
+            if (ec == net::error::eof || ec == net::error::connection_reset) return do_close();
+            log::info(peer_ + ": bad request header: " + ec.message());
+            version_ = 11;
+            keep_alive_ = false;
+            auto status = ec == http::error::header_limit ? http::status::request_header_fields_too_large
+                                                          : http::status::bad_request;
+            return send_final(dav::error_reply(status, ec.message()));
+        }
+        request_started_ = clock::now();
+        interims_sent_ = 0;
+        auto& head = header_parser_->get();
+        version_ = head.version();
+        keep_alive_ = head.keep_alive() && !closing_;
+        method_ = std::string(head.method_string());
+        target_ = std::string(head.target());
+        user_agent_ = std::string(head[http::field::user_agent]);
+        host_ = std::string(head[http::field::host]);
+        is_head_ = head.method() == http::verb::head;
+
+        if (head.method() == http::verb::put) return begin_upload();
+        body_parser_.emplace(std::move(*header_parser_));
+        header_parser_.reset();
+        body_parser_->body_limit(state_.config.max_xml_body_bytes);
+        if (body_parser_->is_done()) return dispatch();
+        continue_then(&session::read_request_body);
+    }
+
+    void begin_upload() {
+        dav::context ctx{state_.tree, state_.config};
+        auto started = dav::begin_put(header_parser_->get().base(), ctx);
+        if (auto* refusal = std::get_if<dav::reply>(&started)) {
+            // The body stays unread: unless it is empty, the connection cannot be reused.
+            if (!header_parser_->is_done()) refusal->close_connection = true;
+            return send_final(std::move(*refusal));
+        }
+        upload_.emplace(std::move(std::get<dav::upload>(started)));
+        upload_parser_.emplace(std::move(*header_parser_));
+        header_parser_.reset();
+        upload_parser_->body_limit(boost::none);
+        upload_parser_->get().body().fd = upload_->file->fd();
+        if (upload_parser_->is_done()) return finish_upload();
+        continue_then(&session::read_upload_body);
+    }
+
+    /** Sends `100 Continue` when the client waits for it (RFC 9110 §10.1.1), then reads the body. */
+    void continue_then(void (session::*read_body)()) {
+        phase_ = phase::reading_body;
+        auto& fields = upload_parser_ ? upload_parser_->get().base() : body_parser_->get().base();
+        if (version_ < 11 || !beast::iequals(fields[http::field::expect], "100-continue")) return (this->*read_body)();
+        auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        stream_.expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *cont, [self = shared_from_this(), cont, read_body](error_code ec, std::size_t) {
+            if (ec) return self->do_close();
+            ((*self).*read_body)();
+        });
+    }
+
+    /** Reads a body piece by piece: the body timeout is for a stall, not for the whole transfer. */
+    template <class Parser, class Done>
+    void read_body_piece(Parser& parser, Done done) {
+        stream_.expires_after(state_.config.body_timeout);
+        http::async_read_some(stream_, buffer_, parser,
+                              [self = shared_from_this(), &parser, done](error_code ec, std::size_t) {
+                                  if (!ec && !parser.is_done()) return self->read_body_piece(parser, done);
+                                  ((*self).*done)(ec);
+                              });
+    }
+
+    void read_request_body() { read_body_piece(*body_parser_, &session::on_request_body); }
+    void read_upload_body() { read_body_piece(*upload_parser_, &session::on_upload_body); }
+
+    void on_request_body(error_code ec) {
+        if (ec == http::error::body_limit) {
+            keep_alive_ = false;
+            return send_final(dav::error_reply(http::status::payload_too_large,
+                                               "request body over " + std::to_string(state_.config.max_xml_body_bytes) + " bytes"));
+        }
+        if (ec) return body_failed(ec);
+        dispatch();
+    }
+
+    void on_upload_body(error_code ec) {
+        if (ec) {
+            upload_.reset(); // discards the pending file: nothing half-written becomes visible
+            upload_parser_.reset();
+            if (ec.category() == boost::system::system_category() && ec.value() != ECONNRESET) {
+                // Writing to disk failed (disk full, quota): say so; the rest of the body is unread.
+                keep_alive_ = false;
+                auto status = (ec.value() == ENOSPC || ec.value() == EDQUOT) ? http::status::insufficient_storage
+                                                                           : http::status::internal_server_error;
+                log::error(peer_ + ": PUT " + target_ + ": writing the body failed: " + ec.message());
+                return send_final(dav::error_reply(status, "writing the body failed: " + ec.message()));
+            }
+            return body_failed(ec);
+        }
+        finish_upload();
+    }
+
+    void finish_upload() {
+        dav::context ctx{state_.tree, state_.config};
+        auto reply = dav::finish_put(*upload_, ctx);
+        upload_.reset();
+        upload_parser_.reset();
+        send_final(std::move(reply));
+    }
+
+    void body_failed(error_code ec) {
+        if (ec == beast::error::timeout) {
+            log::info(peer_ + ": " + method_ + " " + target_ + ": timed out reading the request body");
+            keep_alive_ = false;
+            return send_final(dav::error_reply(http::status::request_timeout, "request body stalled"));
+        }
+        if (ec == http::error::partial_message || ec == net::error::eof || ec == net::error::connection_reset) {
+            log::info(peer_ + ": " + method_ + " " + target_ + ": client closed the connection before the body ended");
+            return do_close();
+        }
+        log::info(peer_ + ": " + method_ + " " + target_ + ": bad request body: " + ec.message());
+        keep_alive_ = false;
+        send_final(dav::error_reply(http::status::bad_request, ec.message()));
+    }
+
+    // --- handling ----------------------------------------------------------------------------------
+
+    void dispatch() {
+        phase_ = phase::handling;
+        request_ = body_parser_->release();
+        body_parser_.reset();
+        dav::context ctx{state_.tree, state_.config};
+        dav::outcome result;
+        try {
+            result = dav::handle(request_, ctx);
+        } catch (const std::exception& e) {
+            log::error(peer_ + ": " + method_ + " " + target_ + ": handler failed: " + e.what());
+            result = dav::error_reply(http::status::internal_server_error, "internal error");
+        }
+        if (auto* op = std::get_if<dav::operation>(&result)) return start_operation(std::move(*op));
+        send_final(std::move(std::get<dav::reply>(result)));
+    }
+
+    void start_operation(dav::operation op) {
+        phase_ = phase::running;
+        operation_description_ = op.description;
+        progress_ = op.progress;
+        stop_source_ = std::stop_source();
+        // No read or write is pending while the worker runs; a stream timer left armed would fail
+        // the next operation at once (basic_stream.hpp).
+        stream_.expires_never();
+        apply(schedule_.start(state_.policy.settings_for(version_, user_agent_), clock::now()));
+        watch_client();
+        net::post(state_.fs_pool, [self = shared_from_this(), op = std::move(op), stop = stop_source_.get_token()]() {
+            dav::operation_context oc{stop, *op.progress};
+            dav::reply r;
+            try {
+                r = op.run(oc);
+            } catch (const std::exception& e) {
+                log::error(op.description + ": operation failed: " + e.what());
+                r = dav::error_reply(http::status::internal_server_error, "internal error");
+            }
+            net::post(self->stream_.get_executor(),
+                      [self, r = std::move(r)]() mutable { self->on_operation_done(std::move(r)); });
+        });
+    }
+
+    void on_operation_done(dav::reply r) {
+        operation_seconds_ = seconds_since(request_started_);
+        if (phase_ == phase::closed) {
+            log::info(peer_ + ": " + operation_description_ + ": " +
+                      (stop_source_.stop_requested() ? "stopped" : "finished") + " after the client left");
+            return;
+        }
+        final_ = std::move(r);
+        apply(schedule_.operation_done(clock::now()));
+    }
+
+    /**
+     * Keeps a read pending while the operation runs: it notices a client that leaves, and keeps any
+     * pipelined bytes for the next request.
+     */
+    void watch_client() {
+        if (watching_ || buffer_.size() >= max_buffered_ahead) return;
+        watching_ = true;
+        stream_.async_read_some(net::buffer(watch_buffer_),
+                                beast::bind_front_handler(&session::on_watch, shared_from_this()));
+    }
+
+    void on_watch(error_code ec, std::size_t n) {
+        watching_ = false;
+        if (n > 0) {
+            auto space = buffer_.prepare(n);
+            std::memcpy(space.data(), watch_buffer_.data(), n);
+            buffer_.commit(n);
+        }
+        if (phase_ == phase::closed) return;
+        if (phase_ == phase::running) {
+            if (!ec) return watch_client();
+            if (ec == net::error::operation_aborted) return;
+            log::info(peer_ + ": " + operation_description_ + ": client closed the connection (" + ec.message() +
+                      "); stopping the operation");
+            return do_close();
+        }
+        // The final response went out while this read was pending: the next request starts now.
+        if (phase_ == phase::writing_final && resume_after_watch_) {
+            resume_after_watch_ = false;
+            after_final();
+        }
+    }
+
+    // --- the schedule's steps ------------------------------------------------------------------------
+
+    void apply(interim_schedule::step s) {
+        using action = interim_schedule::action;
+        switch (s.what) {
+        case action::nothing: return;
+        case action::arm_timer:
+            interim_timer_.expires_at(s.at);
+            interim_timer_.async_wait([self = shared_from_this()](error_code ec) {
+                if (ec == net::error::operation_aborted || self->phase_ != phase::running) return;
+                self->apply(self->schedule_.timer_fired(clock::now()));
+            });
+            return;
+        case action::write_interim: return write_interim();
+        case action::write_final:
+            interim_timer_.cancel();
+            return write_final();
+        case action::close: return do_close();
+        }
+    }
+
+    void write_interim() {
+        auto res = std::make_shared<http::response<http::empty_body>>(http::status::processing, 11);
+        // No prepare_payload(): a 1xx carries no Content-Length and no body.
+        describe_progress(*res);
+        stream_.expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
+            self->stream_.expires_never();
+            if (!ec) ++self->interims_sent_;
+            else log::info(self->peer_ + ": " + self->operation_description_ + ": writing a 102 failed (" +
+                           ec.message() + "); stopping the operation");
+            self->apply(self->schedule_.interim_written(!ec, clock::now()));
+        });
+    }
+
+    /** RFC 2518 §9.7 Status-URI for what finished since the last 102, and the totals so far. */
+    void describe_progress(http::response<http::empty_body>& res) {
+        if (!progress_) return;
+        auto snapshot = progress_->take();
+        std::string status_uri;
+        std::string base = std::string(tls_ ? "https://" : "http://") + (host_.empty() ? "localhost" : host_);
+        for (const auto& done : snapshot.recent) {
+            std::string entry = std::to_string(done.status) + " <" + base + dav::href_for(done.rel, done.collection) + ">";
+            if (status_uri.size() + entry.size() + 1 > max_status_uri_bytes) break;
+            if (!status_uri.empty()) status_uri.push_back(' ');
+            status_uri += entry;
+        }
+        if (!status_uri.empty()) res.set("Status-URI", status_uri);
+        res.set("Keepdav-Progress", "items=" + std::to_string(snapshot.items) + ", bytes=" +
+                                        std::to_string(snapshot.bytes) + ", elapsed=" +
+                                        std::to_string(static_cast<long long>(seconds_since(request_started_) * 1000)) + "ms");
+    }
+
+    // --- the final response --------------------------------------------------------------------------
+
+    void send_final(dav::reply r) {
+        final_ = std::move(r);
+        write_final();
+    }
+
+    template <class Body>
+    void finish_headers(http::response<Body>& res, const dav::reply& r) {
+        res.set(http::field::server, "keepdav");
+        res.set(http::field::date, current_date());
+        res.keep_alive(keep_alive_ && !r.close_connection);
+    }
+
+    http::message_generator make_message(dav::reply& r) {
+        const unsigned version = version_ >= 11 ? 11 : 10;
+        if (is_head_ || std::holds_alternative<std::monostate>(r.body)) {
+            http::response<http::empty_body> res{r.status, version};
+            static_cast<http::fields&>(res) = std::move(r.fields);
+            finish_headers(res, r);
+            // HEAD: the headers GET would send, without the body (RFC 9110 §9.3.2).
+            if (is_head_ && r.body_size() > 0) res.content_length(r.body_size());
+            else if (r.status != http::status::no_content && r.status != http::status::not_modified &&
+                     static_cast<unsigned>(r.status) >= 200)
+                res.content_length(0);
+            return res;
+        }
+        if (auto* text = std::get_if<std::string>(&r.body)) {
+            http::response<http::string_body> res{r.status, version};
+            static_cast<http::fields&>(res) = std::move(r.fields);
+            res.body() = std::move(*text);
+            finish_headers(res, r);
+            if (r.chunked && version == 11) res.chunked(true);
+            else res.prepare_payload();
+            return res;
+        }
+        http::response<fd_range_body> res{r.status, version};
+            static_cast<http::fields&>(res) = std::move(r.fields);
+        res.body() = std::get<dav::file_range>(r.body);
+        finish_headers(res, r);
+        if (r.chunked && version == 11) res.chunked(true);
+        else res.content_length(res.body().length);
+        return res;
+    }
+
+    void write_final() {
+        phase_ = phase::writing_final;
+        if (!final_) return do_close();
+        final_status_ = static_cast<unsigned>(final_->status);
+        body_bytes_ = final_->body_size();
+        if (final_->close_connection) keep_alive_ = false;
+        auto message = make_message(*final_);
+        final_.reset();
+        stream_.expires_after(state_.config.write_timeout);
+        beast::async_write(stream_, std::move(message),
+                           beast::bind_front_handler(&session::on_final_written, shared_from_this()));
+    }
+
+    void on_final_written(error_code ec, std::size_t) {
+        log_access(ec);
+        progress_.reset();
+        request_ = {};
+        if (ec || !keep_alive_ || closing_) return do_close();
+        if (watching_) {
+            // The watch read is the only operation left pending; end it, then read the next request.
+            resume_after_watch_ = true;
+            error_code ignored;
+            stream_.socket().cancel(ignored);
+            return;
+        }
+        after_final();
+    }
+
+    void after_final() { do_read_header(); }
+
+    void log_access(error_code ec) {
+        std::string line = peer_ + " \"" + method_ + " " + target_ + " HTTP/" + (version_ >= 11 ? "1.1" : "1.0") +
+                           "\" " + std::to_string(final_status_) + " " + std::to_string(body_bytes_) +
+                           " interim=" + std::to_string(interims_sent_);
+        char seconds[32];
+        std::snprintf(seconds, sizeof seconds, " time=%.3fs", seconds_since(request_started_));
+        line += seconds;
+        line += " ua=\"" + user_agent_ + "\"";
+        if (ec) line += " write-error=\"" + ec.message() + "\"";
+        log::info(line);
+    }
+
+    void do_close() {
+        if (phase_ == phase::closed) return;
+        phase_ = phase::closed;
+        stop_source_.request_stop(); // a running operation stops at its next clean point
+        interim_timer_.cancel();
+        upload_.reset();
+        error_code ignored;
+        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        stream_.close();
+    }
+
+    beast::tcp_stream stream_;
+    shared_state& state_;
+    beast::flat_buffer buffer_;
+    net::steady_timer interim_timer_;
+    interim_schedule schedule_;
+    std::stop_source stop_source_{std::nostopstate};
+
+    std::optional<http::request_parser<http::empty_body>> header_parser_;
+    std::optional<http::request_parser<http::string_body>> body_parser_;
+    std::optional<http::request_parser<fd_sink_body>> upload_parser_;
+    std::optional<dav::upload> upload_;
+    dav::request request_;
+    std::optional<dav::reply> final_;
+    std::shared_ptr<dav::operation_progress> progress_;
+    std::array<char, 4096> watch_buffer_;
+
+    phase phase_ = phase::reading_header;
+    bool watching_ = false;
+    bool resume_after_watch_ = false;
+    bool closing_ = false;
+    bool keep_alive_ = true;
+    bool is_head_ = false;
+    bool tls_ = false;
+    unsigned version_ = 11;
+
+    // For the access log and the 102s.
+    std::string peer_;
+    std::string method_;
+    std::string target_;
+    std::string user_agent_;
+    std::string host_;
+    std::string operation_description_;
+    clock::time_point request_started_ = clock::now();
+    double operation_seconds_ = 0;
+    unsigned interims_sent_ = 0;
+    unsigned final_status_ = 0;
+    std::uint64_t body_bytes_ = 0;
+
+    friend void close_when_idle(const std::shared_ptr<session>&);
+    friend void abort_session(const std::shared_ptr<session>&);
+};
+
+void start_session(tcp::socket socket, shared_state& state) {
+    std::make_shared<session>(std::move(socket), state)->run();
+}
+
+void close_when_idle(const std::shared_ptr<session>& s) {
+    net::post(s->stream_.get_executor(), [s] { s->close_when_idle(); });
+}
+
+void abort_session(const std::shared_ptr<session>& s) {
+    net::post(s->stream_.get_executor(), [s] { s->abort(); });
+}
+
+// --- shared_state's registry -----------------------------------------------------------------------
+
+void shared_state::add(session* s, std::weak_ptr<session> weak) {
+    std::lock_guard lock(mutex_);
+    sessions_.emplace(s, std::move(weak));
+}
+
+void shared_state::remove(session* s) {
+    std::lock_guard lock(mutex_);
+    sessions_.erase(s);
+    if (sessions_.empty()) empty_.notify_all();
+}
+
+std::vector<std::shared_ptr<session>> shared_state::sessions() {
+    std::lock_guard lock(mutex_);
+    std::vector<std::shared_ptr<session>> out;
+    for (auto& [_, weak] : sessions_)
+        if (auto s = weak.lock()) out.push_back(std::move(s));
+    return out;
+}
+
+bool shared_state::wait_until_empty(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return empty_.wait_until(lock, deadline, [this] { return sessions_.empty(); });
+}
+
+} // namespace keepdav::server

@@ -1,0 +1,46 @@
+#pragma once
+// What every connection of one server shares: configuration, the tree, the file system pool, the 102
+// policy, and the registry that lets a shutdown reach every open connection.
+#include "fs/tree.hpp"
+#include "net.hpp"
+#include "server/interim_policy.hpp"
+
+#include <keepdav/config.hpp>
+
+#include <boost/asio/thread_pool.hpp>
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <unordered_map>
+
+namespace keepdav::server {
+
+class session;
+
+struct shared_state {
+    shared_state(server_config cfg, fs::tree t, unsigned fs_threads)
+        : config(std::move(cfg)), tree(std::move(t)), policy(config), fs_pool(fs_threads) {}
+
+    const server_config config;
+    const fs::tree tree;
+    const interim_policy policy;
+    net::thread_pool fs_pool;
+
+    // --- open connections --------------------------------------------------------------------------
+    void add(session* s, std::weak_ptr<session> weak);
+    void remove(session* s);
+    std::vector<std::shared_ptr<session>> sessions();
+    /** Waits until no connection is open or `deadline` passes; answers true if none is open. */
+    bool wait_until_empty(std::chrono::steady_clock::time_point deadline);
+    bool stopping() const { return stopping_.load(); }
+    void set_stopping() { stopping_ = true; }
+
+private:
+    std::mutex mutex_;
+    std::condition_variable empty_;
+    std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::atomic<bool> stopping_{false};
+};
+
+} // namespace keepdav::server

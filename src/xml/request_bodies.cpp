@@ -1,0 +1,46 @@
+#include "xml/request_bodies.hpp"
+
+namespace keepdav::xml {
+
+parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xml_document& doc) {
+    // parse_default does not expand custom entities and never fetches a DTD.
+    auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
+    if (!parsed) return body_error{std::string("XML body is not well formed: ") + parsed.description()};
+    if (!doc.document_element()) return body_error{"XML body has no root element"};
+    return &doc;
+}
+
+parse_result<propfind_body> parse_propfind(std::string_view body) {
+    propfind_body out;
+    bool blank = body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+    if (blank) return out;
+    pugi::xml_document doc;
+    auto parsed = parse_document(body, doc);
+    if (!parsed) return parsed.error();
+    auto root = doc.document_element();
+    if (!name_of(root).is_dav("propfind")) return body_error{"PROPFIND body must be a DAV:propfind element"};
+    bool seen = false;
+    for (auto c : root.children()) {
+        if (c.type() != pugi::node_element) continue;
+        auto n = name_of(c);
+        if (n.ns != dav_ns) continue; // RFC 4918 §17: ignore what we do not know
+        if (n.local == "allprop" || n.local == "propname" || n.local == "prop") {
+            if (seen) return body_error{"DAV:propfind must hold one of allprop, propname or prop"};
+            seen = true;
+        }
+        if (n.local == "allprop") out.type = propfind_body::kind::allprop;
+        else if (n.local == "propname") out.type = propfind_body::kind::propname;
+        else if (n.local == "prop") {
+            out.type = propfind_body::kind::prop;
+            for (auto p : c.children())
+                if (p.type() == pugi::node_element) out.props.push_back(name_of(p));
+        } else if (n.local == "include") {
+            for (auto p : c.children())
+                if (p.type() == pugi::node_element) out.include.push_back(name_of(p));
+        }
+    }
+    if (!seen) return body_error{"DAV:propfind must hold one of allprop, propname or prop"};
+    return out;
+}
+
+} // namespace keepdav::xml

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -50,9 +51,10 @@ struct server_config {
 
     /**
      * Test seam: called by a long operation's worker before each resource it works on, with the
-     * resource's path. A test can block here to make an operation last exactly as long as it wants.
+     * resource's path and the operation's stop token. A test can block here to make an operation
+     * last exactly as long as it wants, or until the operation is told to stop.
      */
-    std::function<void(std::string_view rel)> before_entry_hook;
+    std::function<void(std::string_view rel, std::stop_token stop)> before_entry_hook;
 };
 
 } // namespace keepdav

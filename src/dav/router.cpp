@@ -18,7 +18,10 @@ bool has_body(const request_header& head) {
 fs::walk_control make_walk_control(operation_context& op, const context& ctx, unsigned done_status) {
     fs::walk_control control;
     control.stop = op.stop;
-    control.before_entry = ctx.config.before_entry_hook;
+    if (ctx.config.before_entry_hook)
+        control.before_entry = [hook = &ctx.config.before_entry_hook, stop = op.stop](std::string_view rel) {
+            (*hook)(rel, stop);
+        };
     auto* p = &op.progress;
     control.entry_done = [p, done_status](std::string_view rel) { p->item_done(done_status, rel, false); };
     control.bytes_done = [p](std::uint64_t n) { p->add_bytes(n); };

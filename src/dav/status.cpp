@@ -35,6 +35,9 @@ status_decision status_for(const boost::system::error_code& ec, path_role role) 
         return {status::payload_too_large, false};
     case EINVAL:
         return {status::bad_request, false};
+    case ECANCELED:
+        // Stopped because the client left or the server is shutting down: nobody's fault.
+        return {status::service_unavailable, false};
     default:
         return {status::internal_server_error, true};
     }
@@ -46,6 +49,8 @@ status status_logged(const boost::system::error_code& ec, path_role role, std::s
     line.append(": ").append(std::to_string(static_cast<unsigned>(decision.status))).append(" (").append(ec.message()).append(")");
     if (decision.server_fault)
         log::error(line);
+    else if (ec.value() == ECANCELED)
+        log::info(line);
     else
         log::debug(line);
     return decision.status;

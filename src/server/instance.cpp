@@ -8,6 +8,9 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 
+#include <boost/asio/executor_work_guard.hpp>
+
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
@@ -25,6 +28,9 @@ struct instance::impl {
     server_config config;
     std::unique_ptr<server::shared_state> state; // outlives the io_context: sessions deregister into it
     std::unique_ptr<net::io_context> ioc;
+    // Keeps the I/O threads running while the only work left is an operation on the file system pool,
+    // whose completion must still be delivered to its connection.
+    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::shared_ptr<server::listener>> listeners;
     std::vector<std::thread> threads;
     bool running = false;
@@ -45,6 +51,7 @@ void instance::start() {
     unsigned fs_threads = im.config.fs_threads ? im.config.fs_threads : std::max(4u, 4 * cores());
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads);
     im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
+    im.work.emplace(im.ioc->get_executor());
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");
     for (const auto& address : im.config.listen) {
         boost::system::error_code ec;
@@ -58,7 +65,15 @@ void instance::start() {
         }
     }
     for (auto& l : im.listeners) l->start();
-    for (unsigned i = 0; i < io_threads; ++i) im.threads.emplace_back([ioc = im.ioc.get()] { ioc->run(); });
+    for (unsigned i = 0; i < io_threads; ++i)
+        im.threads.emplace_back([ioc = im.ioc.get()] {
+            try {
+                ioc->run();
+            } catch (const std::exception& e) {
+                log::error(std::string("I/O thread stopped by an exception: ") + e.what());
+                throw;
+            }
+        });
     im.running = true;
 }
 
@@ -85,6 +100,7 @@ void instance::stop() {
         im.state->wait_until_empty(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     }
     im.state->fs_pool.join(); // operations see their stop token and return
+    im.work.reset();
     im.ioc->stop();
     for (auto& t : im.threads) t.join();
     im.threads.clear();

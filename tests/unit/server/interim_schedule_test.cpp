@@ -1,0 +1,95 @@
+// The 102 schedule, driven step by step with a fake clock: no timer, socket or thread.
+#include "server/interim_schedule.hpp"
+
+#include <catch2/catch.hpp>
+
+using keepdav::server::interim_schedule;
+using action = interim_schedule::action;
+using namespace std::chrono_literals;
+
+namespace {
+
+const interim_schedule::clock::time_point t0{};
+
+interim_schedule::settings every(std::chrono::milliseconds after, std::chrono::milliseconds interval) {
+    return {true, after, interval};
+}
+
+} // namespace
+
+TEST_CASE("the first 102 waits for processing-after, then one per interval", "[unit][interim]") {
+    interim_schedule s;
+    auto step = s.start(every(1000ms, 200ms), t0);
+    REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 1000ms});
+
+    REQUIRE(s.timer_fired(t0 + 1000ms).what == action::write_interim);
+    step = s.interim_written(true, t0 + 1001ms);
+    REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 1200ms});
+
+    REQUIRE(s.timer_fired(t0 + 1200ms).what == action::write_interim);
+    step = s.interim_written(true, t0 + 1201ms);
+    REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 1400ms});
+    REQUIRE(s.interims_sent() == 2);
+}
+
+TEST_CASE("an operation that ends before processing-after sends no 102", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(1000ms, 200ms), t0);
+    REQUIRE(s.operation_done(t0 + 999ms).what == action::write_final);
+    // A late timer finds nothing to do.
+    REQUIRE(s.timer_fired(t0 + 1000ms).what == action::nothing);
+    REQUIRE(s.interims_sent() == 0);
+}
+
+TEST_CASE("a timer that wakes early is re-armed for the due time", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(1000ms, 200ms), t0);
+    auto step = s.timer_fired(t0 + 400ms);
+    REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 1000ms});
+}
+
+TEST_CASE("the final response waits for a 102 that is being written", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(100ms, 100ms), t0);
+    REQUIRE(s.timer_fired(t0 + 100ms).what == action::write_interim);
+    // The operation ends mid-write: nothing may be written yet.
+    REQUIRE(s.operation_done(t0 + 101ms).what == action::nothing);
+    REQUIRE(s.interim_written(true, t0 + 102ms).what == action::write_final);
+    REQUIRE(s.interims_sent() == 1);
+}
+
+TEST_CASE("a 102 that cannot be written closes the connection", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(100ms, 100ms), t0);
+    REQUIRE(s.timer_fired(t0 + 100ms).what == action::write_interim);
+    REQUIRE(s.interim_written(false, t0 + 101ms).what == action::close);
+    // Whatever comes after is ignored.
+    REQUIRE(s.operation_done(t0 + 200ms).what == action::nothing);
+    REQUIRE(s.timer_fired(t0 + 200ms).what == action::nothing);
+}
+
+TEST_CASE("the final response also waits for a 102 that then fails", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(100ms, 100ms), t0);
+    s.timer_fired(t0 + 100ms);
+    REQUIRE(s.operation_done(t0 + 101ms).what == action::nothing);
+    REQUIRE(s.interim_written(false, t0 + 102ms).what == action::close);
+}
+
+TEST_CASE("disabled 102s: silence until the final response", "[unit][interim]") {
+    interim_schedule s;
+    auto step = s.start({false, 100ms, 100ms}, t0);
+    REQUIRE(step.what == action::nothing);
+    REQUIRE(s.timer_fired(t0 + 500ms).what == action::nothing);
+    REQUIRE(s.operation_done(t0 + 10s).what == action::write_final);
+    REQUIRE(s.interims_sent() == 0);
+}
+
+TEST_CASE("a slow 102 write does not earn the client a burst of 102s", "[unit][interim]") {
+    interim_schedule s;
+    s.start(every(100ms, 100ms), t0);
+    s.timer_fired(t0 + 100ms);
+    // The write took 350 ms: the next 102 is one interval after it finished, not three overdue ones.
+    auto step = s.interim_written(true, t0 + 450ms);
+    REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 550ms});
+}

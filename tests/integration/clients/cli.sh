@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The command line is a contract scripts rely on: --help, exit 2 on bad usage, the "listening on"
+# line with the real port for every --listen, and a clean exit 0 on SIGTERM.
+set -u
+. "$(dirname "$0")/spawn_server.sh"
+fail() { echo "FAIL: $*"; exit 1; }
+root=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root"' EXIT
+
+"$KEEPDAV_BIN" --help >"$root/help" || fail "--help did not exit 0"
+for option in --root --listen --processing-interval --processing-after --no-processing --no-processing-for; do
+    grep -q -- "$option" "$root/help" || fail "--help does not document $option"
+done
+
+expect_usage_error() {
+    local out; out=$("$KEEPDAV_BIN" "$@" 2>&1 >/dev/null); local rc=$?
+    [ $rc = 2 ] || fail "keepdav $* exited $rc, not 2"
+    [ -n "$out" ] || fail "keepdav $* printed no message"
+    echo "ok: keepdav $* -> exit 2: $out" | head -1
+}
+expect_usage_error --bogus
+expect_usage_error --root "$root" --listen nonsense
+expect_usage_error --root "$root" --listen 127.0.0.1:99999
+expect_usage_error --root "$root" --processing-interval abc
+expect_usage_error --root "$root" --processing-interval -1
+expect_usage_error --root "$root" --no-processing-for '('
+expect_usage_error --listen 127.0.0.1:0
+
+# Two addresses, each reported with its real port.
+out=$(mktemp -u); mkfifo "$out"
+"$KEEPDAV_BIN" --root "$root" --listen 127.0.0.1:0 --listen 127.0.0.1:0 >"$out" 2>/dev/null &
+pid=$!
+exec 3<"$out"
+read -r -t 10 first <&3 || fail "no first listening line"
+read -r -t 10 second <&3 || fail "no second listening line"
+exec 3<&-; rm -f "$out"
+for line in "$first" "$second"; do
+    [[ $line =~ ^listening\ on\ 127\.0\.0\.1:([0-9]+)$ ]] || fail "unexpected line: $line"
+    port=${BASH_REMATCH[1]}
+    [ "$port" != 0 ] || fail "port 0 reported"
+    curl -sf -o /dev/null -X OPTIONS "http://127.0.0.1:$port/" || fail "nothing answers on $port"
+done
+[ "$first" != "$second" ] || fail "both listeners report the same port"
+kill -TERM $pid; wait $pid; rc=$?
+[ $rc = 0 ] || fail "SIGTERM: exit $rc, not 0"
+
+# A root that does not exist is refused at start, with a message.
+msg=$("$KEEPDAV_BIN" --root "$root/missing" --listen 127.0.0.1:0 2>&1 >/dev/null); rc=$?
+[ $rc != 0 ] || fail "a missing root was accepted"
+grep -q "missing" <<<"$msg" || fail "no readable message for a missing root: $msg"
+echo "cli: all checks passed"

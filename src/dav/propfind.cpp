@@ -105,7 +105,7 @@ void list_members(int dir_fd, const std::string& rel, depth d, int level, propfi
         }
         if (info->type == fs::kind::other) return true;
         out.resource(member, *info);
-        if (control.entry_done) control.entry_done(member);
+        if (control.entry_done) control.entry_done(member, info->is_directory());
         return true;
     });
     for (const auto& name : subdirs) {

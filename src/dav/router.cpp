@@ -23,7 +23,9 @@ fs::walk_control make_walk_control(operation_context& op, const context& ctx, un
             (*hook)(rel, stop);
         };
     auto* p = &op.progress;
-    control.entry_done = [p, done_status](std::string_view rel) { p->item_done(done_status, rel, false); };
+    control.entry_done = [p, done_status](std::string_view rel, bool collection) {
+        p->item_done(done_status, rel, collection);
+    };
     control.bytes_done = [p](std::uint64_t n) { p->add_bytes(n); };
     return control;
 }

@@ -30,7 +30,7 @@ public:
         const timespec times[2] = {{0, UTIME_OMIT}, src_info.modified};
         ::futimens(pending->fd(), times);
         if (auto ec = pending->commit(false)) return ec;
-        if (control_.entry_done) control_.entry_done(rel);
+        if (control_.entry_done) control_.entry_done(rel, false);
         return {};
     }
 
@@ -83,7 +83,7 @@ public:
         int fd = ::openat(dst_parent, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return last_error();
         unique_fd dst(fd);
-        if (control_.entry_done) control_.entry_done(rel);
+        if (control_.entry_done) control_.entry_done(rel, true);
         if (depth == copy_depth::infinity) copy_members(src_dir, dst.get(), rel, level);
         if (control_.stop_requested()) return make_error(ECANCELED);
         return {};
@@ -133,7 +133,7 @@ private:
         if (n < 0) return last_error();
         target[n] = 0;
         if (::symlinkat(target, dst_dir, name.c_str()) != 0) return last_error();
-        if (control_.entry_done) control_.entry_done(rel);
+        if (control_.entry_done) control_.entry_done(rel, false);
         return {};
     }
 

@@ -50,7 +50,7 @@ public:
         }
         if (control_.before_entry) control_.before_entry(rel);
         if (::unlinkat(parent, name, is_dir ? AT_REMOVEDIR : 0) != 0) return fail(rel, last_error());
-        if (control_.entry_done) control_.entry_done(rel);
+        if (control_.entry_done) control_.entry_done(rel, is_dir);
         return true;
     }
 

@@ -14,8 +14,8 @@ struct walk_control {
     std::stop_token stop;
     /** Called before each entry is worked on (a test seam that can hold the worker). */
     std::function<void(std::string_view rel)> before_entry;
-    /** Called when a resource is complete (copied, deleted, listed). */
-    std::function<void(std::string_view rel)> entry_done;
+    /** Called when a resource is complete (copied, deleted, listed); `collection` for directories. */
+    std::function<void(std::string_view rel, bool collection)> entry_done;
     /** Called as file bytes are copied. */
     std::function<void(std::uint64_t bytes)> bytes_done;
 

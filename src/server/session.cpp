@@ -415,7 +415,8 @@ private:
         if (!final_) return do_close();
         final_status_ = static_cast<unsigned>(final_->status);
         body_bytes_ = final_->body_size();
-        if (final_->close_connection) keep_alive_ = false;
+        // Shutting down: tell the client this connection ends with this response.
+        if (final_->close_connection || closing_) keep_alive_ = false;
         auto message = make_message(*final_);
         final_.reset();
         stream_.expires_after(state_.config.write_timeout);

@@ -2,11 +2,45 @@
 
 namespace keepdav::xml {
 
+namespace {
+
+/**
+ * Namespaces in XML 1.0 §3 and §5: a prefix must be declared, and may not be bound to the empty
+ * name. Returns what is wrong, or an empty string.
+ */
+std::string namespace_problem(const pugi::xml_node& root) {
+    // WebDAV bodies are a few levels deep; a limit keeps prefix lookups (which walk up) cheap.
+    constexpr int max_depth = 128;
+    std::vector<std::pair<pugi::xml_node, int>> pending{{root, 1}};
+    while (!pending.empty()) {
+        auto [node, depth] = pending.back();
+        pending.pop_back();
+        if (depth > max_depth) return "XML body is nested deeper than " + std::to_string(max_depth) + " elements";
+        for (auto a : node.attributes()) {
+            std::string_view name = a.name();
+            if (name.starts_with("xmlns:") && *a.value() == 0)
+                return "XML namespace prefix \"" + std::string(name.substr(6)) + "\" is bound to an empty name";
+        }
+        std::string_view full = node.name();
+        if (auto colon = full.find(':'); colon != std::string_view::npos) {
+            auto prefix = full.substr(0, colon);
+            if (prefix != "xml" && name_of(node).ns.empty())
+                return "XML namespace prefix \"" + std::string(prefix) + "\" is not declared";
+        }
+        for (auto c : node.children())
+            if (c.type() == pugi::node_element) pending.emplace_back(c, depth + 1);
+    }
+    return {};
+}
+
+} // namespace
+
 parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xml_document& doc) {
     // parse_default does not expand custom entities and never fetches a DTD.
     auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
     if (!parsed) return body_error{std::string("XML body is not well formed: ") + parsed.description()};
     if (!doc.document_element()) return body_error{"XML body has no root element"};
+    if (auto problem = namespace_problem(doc.document_element()); !problem.empty()) return body_error{problem};
     return &doc;
 }
 

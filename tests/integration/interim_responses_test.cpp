@@ -250,3 +250,32 @@ TEST_CASE("after 102s and the final response, the same connection serves the nex
     CHECK(received.ends_with("hello"));
     CHECK(received.substr(0, created).find("Content-Length") == std::string::npos);
 }
+
+TEST_CASE("stopping the server lets a running operation finish, still sending 102s", "[integration][interim]") {
+    temp_tree tree;
+    make_source(tree);
+    gate g(1);
+    loopback_server server(config_for(tree, g));
+
+    std::atomic<bool> stopping{false};
+    std::future<void> stopped;
+    std::size_t interims_after_stop = 0;
+    auto transcript = probe::run(copy_request(server, 5), [&](const probe::response_event& e) {
+        if (stopping) {
+            // Let the operation go on only after the server, already stopping, has sent more 102s.
+            if (++interims_after_stop == 3) g.open();
+            return;
+        }
+        if (e.t > 0.3) {
+            stopping = true;
+            stopped = std::async(std::launch::async, [&] { server.stop(); });
+        }
+    });
+    stopped.wait();
+    INFO(probe::to_text(transcript));
+    REQUIRE(transcript.final_response);
+    CHECK(transcript.final_response->status == 201);
+    CHECK(interims_after_stop >= 3);
+    CHECK(transcript.final_response->field("Connection") == "close");
+    require_same_tree(tree / "src", tree / "dst");
+}

@@ -9,7 +9,10 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <filesystem>
 #include <regex>
+
+#include <unistd.h>
 
 #include <pthread.h>
 #include <sys/resource.h>
@@ -40,6 +43,13 @@ keepdav::listen_address parse_listen(const std::string& text) {
     return {host, static_cast<std::uint16_t>(value)};
 }
 
+std::string default_state_dir() {
+    if (::geteuid() == 0) return "/var/lib/keepdav";
+    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/keepdav";
+    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/state/keepdav";
+    return "none";
+}
+
 /** Lets the process hold many connections and open directories (deep trees, idle keep-alive). */
 void raise_descriptor_limit() {
     rlimit limit{};
@@ -56,7 +66,8 @@ int main(int argc, char** argv) {
     std::string root;
     std::vector<std::string> listen;
     std::vector<std::string> deny;
-    double after = 3, interval = 5, grace = 30;
+    double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
+    std::string state_dir;
     bool no_processing = false, verbose = false;
 
     po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
@@ -75,6 +86,12 @@ int main(int argc, char** argv) {
         ("no-processing-for", po::value(&deny)->value_name("REGEX"),
          "send no 102 to user agents matching this ECMAScript regex; repeatable; replaces the default "
          "list (^python-requests/, ^Python-urllib/, ^Java/)")
+        ("state-dir", po::value(&state_dir)->value_name("DIR"),
+         "where the lock table is kept across restarts; must be outside the root "
+         "(default: /var/lib/keepdav as root, else $XDG_STATE_HOME/keepdav or ~/.local/state/keepdav; "
+         "'none' keeps locks in memory only)")
+        ("max-lock-timeout", po::value(&max_lock)->value_name("SECONDS")->default_value(7 * 24 * 3600),
+         "the longest lock granted, Infinite included (0: no cap)")
         ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
          "on SIGINT/SIGTERM, how long running requests may take to finish")
         ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
@@ -98,6 +115,18 @@ int main(int argc, char** argv) {
         config.processing_interval = seconds_option(interval, "processing-interval");
         if (config.processing_interval.count() == 0) throw po::error("--processing-interval must be above 0");
         config.shutdown_grace = seconds_option(grace, "shutdown-grace");
+        if (!(max_lock >= 0 && max_lock <= 1e9)) throw po::error("--max-lock-timeout must be 0 to 1e9 seconds");
+        config.max_lock_timeout = std::chrono::seconds(static_cast<long long>(max_lock));
+        if (state_dir.empty()) state_dir = default_state_dir();
+        if (state_dir != "none") {
+            std::error_code ec;
+            auto state = std::filesystem::weakly_canonical(state_dir, ec);
+            auto root_path = std::filesystem::weakly_canonical(config.root, ec);
+            auto rel = state.lexically_relative(root_path);
+            if (!rel.empty() && *rel.begin() != "..")
+                throw po::error("--state-dir " + state_dir + " is inside the served root: clients would see it");
+            config.state_dir = state;
+        }
         config.processing_enabled = !no_processing;
         if (vm.count("no-processing-for")) {
             for (const auto& pattern : deny) {

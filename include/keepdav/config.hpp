@@ -46,6 +46,14 @@ struct server_config {
     std::chrono::milliseconds write_timeout{60000};
     std::chrono::milliseconds shutdown_grace{30000};
 
+    // --- locks ------------------------------------------------------------------------------------
+    /** Where the lock table is kept across restarts (outside the tree); empty: in memory only. */
+    std::filesystem::path state_dir;
+    /** Granted when a LOCK names no Timeout. */
+    std::chrono::seconds default_lock_timeout{3600};
+    /** The longest lock granted ("Infinite" included); zero: no cap. */
+    std::chrono::seconds max_lock_timeout{7 * 24 * 3600};
+
     /** Where 207 bodies that outgrow memory are spooled (as unnamed files). */
     std::filesystem::path spool_dir = "/tmp";
 

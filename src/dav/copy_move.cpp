@@ -1,4 +1,6 @@
+#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "locks/lock_store.hpp"
 #include "fs/tree_ops.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -29,7 +31,10 @@ reply run_transfer(const transfer& t, const context& ctx, operation_context& oc)
     }
     if (t.is_move) {
         auto ec = fs::rename_entry(ctx.tree, t.src, t.dst, false);
-        if (!ec) return empty_reply(success);
+        if (!ec) {
+            if (ctx.locks) ctx.locks->remove_within(t.src);
+            return empty_reply(success);
+        }
         if (ec.value() != EXDEV) return error_reply(status_logged(ec, path_role::parent, t.what));
     }
     if (auto ec = fs::copy_tree(ctx.tree, t.src, t.dst, t.depth, control, failures))
@@ -38,8 +43,9 @@ reply run_transfer(const transfer& t, const context& ctx, operation_context& oc)
         // Across file systems MOVE is copy, then delete; the source stays if any member failed.
         auto source_control = make_walk_control(oc, ctx, 204);
         source_control.entry_done = nullptr;
-        if (auto ec = fs::remove_tree(ctx.tree, t.src, source_control, failures))
-            return error_reply(status_logged(ec, path_role::target, t.what));
+        auto ec = fs::remove_tree(ctx.tree, t.src, source_control, failures);
+        if (ctx.locks && !ctx.tree.stat(t.src)) ctx.locks->remove_within(t.src);
+        if (ec) return error_reply(status_logged(ec, path_role::target, t.what));
     }
     return tree_operation_reply(success, failures, ctx, t.what);
 }
@@ -86,11 +92,21 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
     t.dst_existed = bool(existing);
     if (t.dst_existed && !*overwrite)
         return error_reply(http::status::precondition_failed, "the destination exists and Overwrite is F");
+    if (t.is_move) {
+        if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{t.src, true, true}, {t.dst, true, true}}))
+            return std::move(*refused);
+    } else if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{t.dst, true, true}})) {
+        return std::move(*refused);
+    }
 
     if (t.is_move && (!t.dst_existed || (!existing->is_directory() && !source->is_directory()))) {
         // Within one file system a MOVE is a single rename: answer at once.
         auto ec = fs::rename_entry(ctx.tree, t.src, t.dst, t.dst_existed);
-        if (!ec) return empty_reply(t.dst_existed ? http::status::no_content : http::status::created);
+        if (!ec) {
+            // RFC 4918 §7.6: locks stay with their URLs; those on the source are gone with it.
+            if (ctx.locks) ctx.locks->remove_within(t.src);
+            return empty_reply(t.dst_existed ? http::status::no_content : http::status::created);
+        }
         if (ec.value() != EXDEV) return error_reply(status_logged(ec, path_role::parent, t.what));
     }
     operation op;

@@ -1,4 +1,6 @@
+#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "locks/lock_store.hpp"
 #include "fs/tree_ops.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -17,9 +19,11 @@ outcome handle_delete(const request& req, const context& ctx, const resource_pat
     if (!parent) return error_reply(status_logged(parent.error(), path_role::target, what));
     auto info = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
     if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
+    if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel, true, true}})) return std::move(*refused);
     if (!info->is_directory()) {
         if (::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0) != 0)
             return error_reply(status_logged(fs::last_error(), path_role::target, what));
+        if (ctx.locks) ctx.locks->remove_within(path.rel); // RFC 4918 §9.6: a deleted resource's locks go too
         return empty_reply(http::status::no_content);
     }
     operation op;
@@ -27,8 +31,9 @@ outcome handle_delete(const request& req, const context& ctx, const resource_pat
     op.run = [ctx, rel = path.rel, what](operation_context& oc) {
         auto control = make_walk_control(oc, ctx, 204);
         std::vector<fs::member_failure> failures;
-        if (auto ec = fs::remove_tree(ctx.tree, rel, control, failures))
-            return error_reply(status_logged(ec, path_role::target, what));
+        auto ec = fs::remove_tree(ctx.tree, rel, control, failures);
+        if (ctx.locks && !ctx.tree.stat(rel)) ctx.locks->remove_within(rel);
+        if (ec) return error_reply(status_logged(ec, path_role::target, what));
         return tree_operation_reply(http::status::no_content, failures, ctx, what);
     };
     return op;

@@ -16,6 +16,10 @@
 #include <stop_token>
 #include <variant>
 
+namespace keepdav::locks {
+class lock_store;
+}
+
 namespace keepdav::dav {
 
 using request = http::request<http::string_body>;
@@ -26,6 +30,8 @@ struct context {
     const fs::tree& tree;
     const server_config& config;
     bool tls = false;
+    /** The lock table; without one the server is class 1 only (LOCK and UNLOCK answer 405). */
+    locks::lock_store* locks = nullptr;
 };
 
 /** What a running operation is given by the one who runs it. */

@@ -16,9 +16,13 @@ outcome handle_mkcol(const request& req, const context& ctx, const resource_path
 outcome handle_delete(const request& req, const context& ctx, const resource_path& path);
 outcome handle_copy_move(const request& req, const context& ctx, const resource_path& path);
 outcome handle_propfind(const request& req, const context& ctx, const resource_path& path);
+outcome handle_proppatch(const request& req, const context& ctx, const resource_path& path);
+outcome handle_lock(const request& req, const context& ctx, const resource_path& path);
+outcome handle_unlock(const request& req, const context& ctx, const resource_path& path);
 
 /** The methods this server implements, for Allow and 405/501 answers. */
-inline constexpr std::string_view allowed_methods = "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, COPY, MOVE";
+inline constexpr std::string_view allowed_methods =
+    "OPTIONS, GET, HEAD, PUT, DELETE, MKCOL, PROPFIND, PROPPATCH, COPY, MOVE, LOCK, UNLOCK";
 
 /** The walk controls of an operation: its stop token, progress, and the test seam. */
 fs::walk_control make_walk_control(operation_context& op, const context& ctx, unsigned done_status);

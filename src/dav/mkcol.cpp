@@ -1,3 +1,4 @@
+#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 
 #include <sys/stat.h>
@@ -10,6 +11,7 @@ outcome handle_mkcol(const request& req, const context& ctx, const resource_path
     if (has_body(req.base()) || !req.body().empty())
         return error_reply(http::status::unsupported_media_type, "MKCOL with a request body is not supported");
     if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "the root collection exists");
+    if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel, false, true}})) return std::move(*refused);
     auto parent = ctx.tree.open_parent(path.rel);
     if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
     if (::mkdirat(parent->dir.get(), parent->leaf.c_str(), 0755) != 0) {

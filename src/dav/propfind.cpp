@@ -1,4 +1,5 @@
 #include "dav/methods.hpp"
+#include "dav/lock_check.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
 #include "xml/request_bodies.hpp"
@@ -6,6 +7,8 @@
 #include <boost/beast/http/field.hpp>
 
 #include <dirent.h>
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 
@@ -19,36 +22,48 @@ const std::string missing_line = xml::status_line(404);
 /** Writes DAV:response elements into a spool, flushing the writer's buffer as it grows. */
 class propfind_writer {
 public:
-    propfind_writer(const xml::propfind_body& body, spool& out) : body_(body), out_(out) { writer_.open(); }
+    propfind_writer(const xml::propfind_body& body, const context& ctx, spool& out)
+        : body_(body), ctx_(ctx), out_(out) {
+        writer_.open();
+    }
 
-    void resource(std::string_view rel, const fs::entry_info& info) {
-        std::string_view leaf = rel.substr(rel.rfind('/') + 1);
+    /** One resource: `where` locates its dead properties. */
+    void resource(std::string_view rel, const fs::entry_info& info, const fs::xattr_target& where) {
+        property_subject subject{rel, rel.substr(rel.rfind('/') + 1), info, ctx_};
+        dead_.clear();
+        if (auto stored = fs::read_properties(where)) dead_ = std::move(*stored);
         writer_.begin_response(href_for(rel, info.is_directory()));
         switch (body_.type) {
         case xml::propfind_body::kind::allprop:
             writer_.begin_propstat();
             for (const auto& p : live_properties())
-                if (p.applies(info)) p.write(writer_, p.name, info, leaf);
+                if (p.applies(subject) && (p.in_allprop || wanted_too(p.name)) && !dead(p.name)) p.write(writer_, p.name, subject);
+            for (const auto& d : dead_) writer_.raw_property(d.value);
             writer_.end_propstat(ok_line);
             break;
         case xml::propfind_body::kind::propname:
             writer_.begin_propstat();
             for (const auto& p : live_properties())
-                if (p.applies(info)) writer_.empty_property(p.name);
+                if (p.applies(subject) && !dead(p.name)) writer_.empty_property(p.name);
+            for (const auto& d : dead_) writer_.empty_property(property_name(d.key));
             writer_.end_propstat(ok_line);
             break;
         case xml::propfind_body::kind::prop: {
             missing_.clear();
             bool any_found = false;
             for (const auto& name : body_.props) {
-                auto* p = find_live_property(name);
-                if (!p || !p->applies(info)) {
+                const fs::stored_property* stored = dead(name);
+                auto* live = stored ? nullptr : find_live_property(name);
+                if (!stored && (!live || !live->applies(subject))) {
                     missing_.push_back(&name);
                     continue;
                 }
                 if (!any_found) writer_.begin_propstat();
                 any_found = true;
-                p->write(writer_, name, info, leaf);
+                if (stored)
+                    writer_.raw_property(stored->value);
+                else
+                    live->write(writer_, name, subject);
             }
             if (any_found) writer_.end_propstat(ok_line);
             if (!missing_.empty()) {
@@ -79,8 +94,22 @@ private:
         out_.write(writer_.data());
         writer_.data().clear();
     }
+    /** A dead property of the current resource with this name, if any. */
+    const fs::stored_property* dead(const xml::qname& name) const {
+        auto key = property_key(name);
+        for (const auto& d : dead_)
+            if (d.key == key) return &d;
+        return nullptr;
+    }
+    /** allprop's DAV:include (RFC 4918 §9.1): live properties allprop leaves out, asked for by name. */
+    bool wanted_too(const xml::qname& name) const {
+        return std::find(body_.include.begin(), body_.include.end(), name) != body_.include.end();
+    }
+
     const xml::propfind_body& body_;
+    const context& ctx_;
     spool& out_;
+    std::vector<fs::stored_property> dead_;
     xml::multistatus_writer writer_;
     std::vector<const xml::qname*> missing_;
 };
@@ -104,7 +133,7 @@ void list_members(int dir_fd, const std::string& rel, depth d, int level, propfi
             subdirs.push_back(name);
         }
         if (info->type == fs::kind::other) return true;
-        out.resource(member, *info);
+        out.resource(member, *info, fs::xattr_target{dir_fd, name});
         if (control.entry_done) control.entry_done(member, info->is_directory());
         return true;
     });
@@ -128,11 +157,15 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
     if (!body) return error_reply(http::status::bad_request, body.error().message);
     auto info = ctx.tree.stat(path.rel);
     if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
+    if (auto refused = check_preconditions(req.base(), ctx, path.rel, {})) return std::move(*refused);
 
     if (*d == depth::zero || !info->is_directory()) {
         spool out(ctx.config.spool_dir.string());
-        propfind_writer writer(*body, out);
-        writer.resource(path.rel, *info);
+        propfind_writer writer(*body, ctx, out);
+        fs::unique_fd holder;
+        auto where = xattr_target_for(ctx, path.rel, holder);
+        if (!where) return error_reply(status_logged(where.error(), path_role::target, what));
+        writer.resource(path.rel, *info, *where);
         return writer.finish();
     }
     operation op;
@@ -142,8 +175,8 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
         if (!dir) return error_reply(status_logged(dir.error(), path_role::target, what));
         auto control = make_walk_control(oc, ctx, 200);
         spool out(ctx.config.spool_dir.string());
-        propfind_writer writer(body, out);
-        writer.resource(rel, info);
+        propfind_writer writer(body, ctx, out);
+        writer.resource(rel, info, fs::xattr_target{dir->get(), ""});
         list_members(dir->get(), rel, d, 0, writer, ctx, control);
         return writer.finish();
     };

@@ -1,3 +1,4 @@
+#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -23,6 +24,7 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
         if (existing->is_directory()) return error_reply(http::status::method_not_allowed, "the target is a collection");
         up.existed = true;
     }
+    if (auto refused = check_preconditions(head, ctx, path->rel, {{path->rel, false, !up.existed}})) return std::move(*refused);
     up.dir = std::move(parent->dir);
     auto file = fs::pending_file::create(up.dir.get(), parent->leaf, 0644);
     if (!file) return error_reply(status_logged(file.error(), path_role::parent, what));

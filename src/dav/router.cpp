@@ -1,3 +1,4 @@
+#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 #include "dav/spool.hpp"
 #include "log.hpp"
@@ -62,6 +63,8 @@ outcome handle(const request& req, const context& ctx) {
     }
     if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
         return error_reply(http::status::not_found);
+    if (req.method() == http::verb::get || req.method() == http::verb::head || req.method() == http::verb::options)
+        if (auto refused = check_preconditions(req.base(), ctx, path->rel, {})) return std::move(*refused);
     switch (req.method()) {
     case http::verb::options: return handle_options(req, ctx, *path);
     case http::verb::get:
@@ -71,6 +74,9 @@ outcome handle(const request& req, const context& ctx) {
     case http::verb::copy:
     case http::verb::move: return handle_copy_move(req, ctx, *path);
     case http::verb::propfind: return handle_propfind(req, ctx, *path);
+    case http::verb::proppatch: return handle_proppatch(req, ctx, *path);
+    case http::verb::lock: return handle_lock(req, ctx, *path);
+    case http::verb::unlock: return handle_unlock(req, ctx, *path);
     case http::verb::put: {
         // The server streams PUT bodies to disk through begin_put/finish_put; this path serves
         // callers (tests) that hold the whole body in memory.
@@ -85,9 +91,6 @@ outcome handle(const request& req, const context& ctx) {
         }
         return finish_put(up, ctx);
     }
-    case http::verb::proppatch:
-    case http::verb::lock:
-    case http::verb::unlock:
     case http::verb::post:
     case http::verb::trace: {
         auto r = error_reply(http::status::method_not_allowed, std::string(req.method_string()) + " is not supported here");

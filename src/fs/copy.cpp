@@ -1,5 +1,6 @@
 #include "fs/atomic_write.hpp"
 #include "fs/tree_ops.hpp"
+#include "fs/xattr_props.hpp"
 
 #include <cerrno>
 #include <climits>
@@ -27,6 +28,7 @@ public:
         auto pending = pending_file::create(dst_dir, leaf, src_info.mode & 07777);
         if (!pending) return pending.error();
         if (auto ec = copy_contents(src_fd, pending->fd(), src_info.size)) return ec;
+        if (auto ec = copy_properties(src_fd, pending->fd())) return ec; // dead properties travel too
         const timespec times[2] = {{0, UTIME_OMIT}, src_info.modified};
         ::futimens(pending->fd(), times);
         if (auto ec = pending->commit(false)) return ec;
@@ -83,6 +85,7 @@ public:
         int fd = ::openat(dst_parent, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return last_error();
         unique_fd dst(fd);
+        if (auto ec = copy_properties(src_dir, dst.get())) return ec;
         if (control_.entry_done) control_.entry_done(rel, true);
         if (depth == copy_depth::infinity) copy_members(src_dir, dst.get(), rel, level);
         if (control_.stop_requested()) return make_error(ECANCELED);

@@ -49,7 +49,18 @@ void instance::start() {
         throw std::runtime_error("cannot serve " + im.config.root.string() + ": not a directory");
     unsigned io_threads = im.config.io_threads ? im.config.io_threads : cores();
     unsigned fs_threads = im.config.fs_threads ? im.config.fs_threads : std::max(4u, 4 * cores());
-    im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads);
+    std::unique_ptr<locks::lock_store> lock_table;
+    if (im.config.state_dir.empty()) {
+        lock_table = std::make_unique<locks::lock_store>();
+    } else {
+        std::error_code ec;
+        std::filesystem::create_directories(im.config.state_dir, ec);
+        if (ec) throw std::runtime_error("cannot create the state directory " + im.config.state_dir.string() + ": " + ec.message());
+        // One lock table per served tree, so servers of different trees can share a state directory.
+        auto name = "locks-" + std::to_string(std::hash<std::string>{}(tree->root_path().string())) + ".tsv";
+        lock_table = std::make_unique<locks::lock_store>(im.config.state_dir / name);
+    }
+    im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table));
     im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
     im.work.emplace(im.ioc->get_executor());
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");

@@ -133,7 +133,7 @@ private:
     }
 
     void begin_upload() {
-        dav::context ctx{state_.tree, state_.config};
+        dav::context ctx = dav_context();
         auto started = dav::begin_put(header_parser_->get().base(), ctx);
         if (auto* refusal = std::get_if<dav::reply>(&started)) {
             // The body stays unread: unless it is empty, the connection cannot be reused.
@@ -204,7 +204,7 @@ private:
     }
 
     void finish_upload() {
-        dav::context ctx{state_.tree, state_.config};
+        dav::context ctx = dav_context();
         auto reply = dav::finish_put(*upload_, ctx);
         upload_.reset();
         upload_parser_.reset();
@@ -232,7 +232,7 @@ private:
         phase_ = phase::handling;
         request_ = body_parser_->release();
         body_parser_.reset();
-        dav::context ctx{state_.tree, state_.config};
+        dav::context ctx = dav_context();
         dav::outcome result;
         try {
             result = dav::handle(request_, ctx);
@@ -311,6 +311,8 @@ private:
             after_final();
         }
     }
+
+    dav::context dav_context() { return {state_.tree, state_.config, tls_, state_.locks.get()}; }
 
     // --- the schedule's steps ------------------------------------------------------------------------
 

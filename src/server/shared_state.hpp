@@ -2,6 +2,7 @@
 // What every connection of one server shares: configuration, the tree, the file system pool, the 102
 // policy, and the registry that lets a shutdown reach every open connection.
 #include "fs/tree.hpp"
+#include "locks/lock_store.hpp"
 #include "net.hpp"
 #include "server/interim_policy.hpp"
 
@@ -19,12 +20,13 @@ namespace keepdav::server {
 class session;
 
 struct shared_state {
-    shared_state(server_config cfg, fs::tree t, unsigned fs_threads)
-        : config(std::move(cfg)), tree(std::move(t)), policy(config), fs_pool(fs_threads) {}
+    shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table)
+        : config(std::move(cfg)), tree(std::move(t)), policy(config), locks(std::move(lock_table)), fs_pool(fs_threads) {}
 
     const server_config config;
     const fs::tree tree;
     const interim_policy policy;
+    const std::unique_ptr<locks::lock_store> locks;
     net::thread_pool fs_pool;
 
     // --- open connections --------------------------------------------------------------------------

@@ -32,6 +32,9 @@ public:
     /** <name>already-serialised XML</name> */
     void xml_property(const qname& name, std::string_view inner_xml);
 
+    /** A whole property element, already serialised and self-contained (a dead property). */
+    void raw_property(std::string_view element_xml) { out_ += element_xml; }
+
     std::string& data() { return out_; }
 
 private:

@@ -1,5 +1,7 @@
 #include "xml/request_bodies.hpp"
 
+#include "xml/serialize.hpp"
+
 namespace keepdav::xml {
 
 namespace {
@@ -74,6 +76,52 @@ parse_result<propfind_body> parse_propfind(std::string_view body) {
         }
     }
     if (!seen) return body_error{"DAV:propfind must hold one of allprop, propname or prop"};
+    return out;
+}
+
+parse_result<std::vector<property_update>> parse_propertyupdate(std::string_view body) {
+    pugi::xml_document doc;
+    auto parsed = parse_document(body, doc);
+    if (!parsed) return parsed.error();
+    auto root = doc.document_element();
+    if (!name_of(root).is_dav("propertyupdate")) return body_error{"PROPPATCH body must be a DAV:propertyupdate element"};
+    std::vector<property_update> out;
+    for (auto instruction : root.children()) {
+        if (instruction.type() != pugi::node_element) continue;
+        auto n = name_of(instruction);
+        if (!n.is_dav("set") && !n.is_dav("remove")) continue;
+        auto op = n.local == "set" ? property_update::kind::set : property_update::kind::remove;
+        auto prop = child(instruction, dav_ns, "prop");
+        if (!prop) return body_error{"DAV:" + n.local + " must hold a DAV:prop element"};
+        for (auto p : prop.children()) {
+            if (p.type() != pugi::node_element) continue;
+            property_update u{op, name_of(p), {}};
+            if (op == property_update::kind::set) u.value_xml = serialize_element(p);
+            out.push_back(std::move(u));
+        }
+    }
+    if (out.empty()) return body_error{"DAV:propertyupdate names no property"};
+    return out;
+}
+
+parse_result<lockinfo_body> parse_lockinfo(std::string_view body) {
+    pugi::xml_document doc;
+    auto parsed = parse_document(body, doc);
+    if (!parsed) return parsed.error();
+    auto root = doc.document_element();
+    if (!name_of(root).is_dav("lockinfo")) return body_error{"LOCK body must be a DAV:lockinfo element"};
+    lockinfo_body out;
+    auto scope = child(root, dav_ns, "lockscope");
+    if (!scope) return body_error{"DAV:lockinfo must hold DAV:lockscope"};
+    if (child(scope, dav_ns, "exclusive"))
+        out.exclusive = true;
+    else if (child(scope, dav_ns, "shared"))
+        out.exclusive = false;
+    else
+        return body_error{"DAV:lockscope must be DAV:exclusive or DAV:shared"};
+    auto type = child(root, dav_ns, "locktype");
+    if (!type || !child(type, dav_ns, "write")) return body_error{"only DAV:write locks exist"};
+    if (auto owner = child(root, dav_ns, "owner")) out.owner_xml = serialize_element(owner);
     return out;
 }
 

@@ -27,6 +27,23 @@ struct propfind_body {
 /** An empty body means allprop (RFC 4918 §9.1). */
 parse_result<propfind_body> parse_propfind(std::string_view body);
 
+/** One instruction of a PROPPATCH, in document order (RFC 4918 §9.2). */
+struct property_update {
+    enum class kind { set, remove } op;
+    qname name;
+    std::string value_xml; ///< for set: the property element, self-contained (xml/serialize.hpp)
+};
+
+parse_result<std::vector<property_update>> parse_propertyupdate(std::string_view body);
+
+struct lockinfo_body {
+    bool exclusive = true;
+    std::string owner_xml; ///< the DAV:owner element, self-contained; empty when absent
+};
+
+/** A LOCK body (RFC 4918 §14.11); write locks only. An empty body is a refresh and not parsed here. */
+parse_result<lockinfo_body> parse_lockinfo(std::string_view body);
+
 /** Parses any XML document, for the checks that only need it well formed. */
 parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xml_document& doc);
 

@@ -1,0 +1,96 @@
+#include "dav/lock_check.hpp"
+#include "dav/methods.hpp"
+#include "dav/properties.hpp"
+#include "dav/spool.hpp"
+#include "xml/request_bodies.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <map>
+
+namespace keepdav::dav {
+
+namespace {
+
+/** The 207 of a PROPPATCH: each property with its own status (RFC 4918 §9.2.1). */
+reply proppatch_reply(const context& ctx, std::string_view rel, bool collection,
+                      const std::vector<xml::property_update>& updates, const std::vector<unsigned>& statuses) {
+    std::map<unsigned, std::vector<const xml::qname*>> by_status;
+    for (std::size_t i = 0; i < updates.size(); ++i) by_status[statuses[i]].push_back(&updates[i].name);
+    xml::multistatus_writer w;
+    w.open();
+    w.begin_response(href_for(rel, collection));
+    for (const auto& [status, names] : by_status) {
+        w.begin_propstat();
+        for (auto* name : names) w.empty_property(*name);
+        w.end_propstat(xml::status_line(status));
+    }
+    w.end_response();
+    w.close();
+    spool out(ctx.config.spool_dir.string());
+    out.write(w.data());
+    reply r;
+    r.status = http::status::multi_status;
+    r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
+    if (out.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
+    return r;
+}
+
+} // namespace
+
+outcome handle_proppatch(const request& req, const context& ctx, const resource_path& path) {
+    std::string what = "PROPPATCH /" + path.rel;
+    auto info = ctx.tree.stat(path.rel);
+    if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
+    auto updates = xml::parse_propertyupdate(req.body());
+    if (!updates) return error_reply(http::status::bad_request, updates.error().message);
+    if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel}})) return std::move(*refused);
+
+    const auto failed_dependency = static_cast<unsigned>(http::status::failed_dependency);
+    std::vector<unsigned> statuses(updates->size(), 200);
+    bool refused_any = false;
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+        auto* live = find_live_property((*updates)[i].name);
+        if (live && !live->writable) {
+            statuses[i] = static_cast<unsigned>(http::status::forbidden);
+            refused_any = true;
+        }
+    }
+    // RFC 4918 §9.2: all or nothing; the rest answer 424 Failed Dependency.
+    if (refused_any) {
+        for (auto& s : statuses)
+            if (s == 200) s = failed_dependency;
+        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+    }
+
+    fs::unique_fd holder;
+    auto where = xattr_target_for(ctx, path.rel, holder);
+    if (!where) return error_reply(status_logged(where.error(), path_role::target, what));
+    // What each touched property held before, to put back if a later instruction fails.
+    std::map<std::string, std::optional<std::string>> before;
+    for (const auto& u : *updates) {
+        auto key = property_key(u.name);
+        if (before.count(key)) continue;
+        auto old = fs::read_property(*where, key);
+        if (!old) return error_reply(status_logged(old.error(), path_role::target, what));
+        before.emplace(key, std::move(*old));
+    }
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+        const auto& u = (*updates)[i];
+        auto ec = u.op == xml::property_update::kind::set ? fs::write_property(*where, property_key(u.name), u.value_xml)
+                                                          : fs::remove_property(*where, property_key(u.name));
+        if (!ec) continue;
+        for (const auto& [key, value] : before) {
+            if (value)
+                fs::write_property(*where, key, *value);
+            else
+                fs::remove_property(*where, key);
+        }
+        for (auto& s : statuses) s = failed_dependency;
+        statuses[i] = static_cast<unsigned>(status_logged(ec, path_role::target, what + " " + property_key(u.name)));
+        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+    }
+    return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+}
+
+} // namespace keepdav::dav

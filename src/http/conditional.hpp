@@ -1,0 +1,3 @@
+#pragma once
+
+namespace keepdav::http_util {} // to be written

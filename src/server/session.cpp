@@ -92,6 +92,10 @@ private:
         if (closing_ && buffer_.size() == 0) return do_close();
         header_parser_.emplace();
         header_parser_->header_limit(state_.config.max_header_bytes);
+        // Beast checks Content-Length against the body limit as soon as the header is parsed; the
+        // limit that applies (unlimited for PUT, max_xml_body_bytes otherwise) is set once the
+        // method is known.
+        header_parser_->body_limit(boost::none);
         stream_.expires_after(buffer_.size() ? state_.config.header_timeout : state_.config.idle_timeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
                                 beast::bind_front_handler(&session::on_read_header, shared_from_this()));

@@ -1,5 +1,6 @@
 #include "dav/methods.hpp"
 #include "dav/spool.hpp"
+#include "http/byte_range.hpp"
 #include "http/date.hpp"
 #include "http/etag.hpp"
 #include "http/mime.hpp"
@@ -56,6 +57,15 @@ operation collection_index(const context& ctx, const resource_path& path) {
     return op;
 }
 
+/** RFC 9110 §13.1.5: a Range applies only while If-Range (an ETag or a date) still names this version. */
+bool range_still_valid(std::string_view if_range, const std::string& etag, std::time_t modified) {
+    if (if_range.empty()) return true;
+    if (if_range.starts_with('"')) return if_range == etag;
+    if (if_range.starts_with("W/")) return false; // a weak tag never validates a range
+    auto date = http_util::parse_http_date(if_range);
+    return date && *date == modified;
+}
+
 } // namespace
 
 outcome handle_get_head(const request& req, const context& ctx, const resource_path& path) {
@@ -67,11 +77,28 @@ outcome handle_get_head(const request& req, const context& ctx, const resource_p
     if (info->type != fs::kind::file) return error_reply(http::status::forbidden, "not a regular file");
 
     reply r;
+    auto etag = http_util::etag_for(*info);
     r.fields.set(http::field::content_type, http_util::content_type_for(path.rel));
-    r.fields.set(http::field::etag, http_util::etag_for(*info));
+    r.fields.set(http::field::etag, etag);
     r.fields.set(http::field::last_modified, http_util::format_http_date(info->modified.tv_sec));
-    r.fields.set(http::field::accept_ranges, "none");
-    r.body = file_range{std::make_shared<fs::unique_fd>(std::move(*fd)), 0, info->size};
+    r.fields.set(http::field::accept_ranges, "bytes");
+    auto file = std::make_shared<fs::unique_fd>(std::move(*fd));
+    r.body = file_range{file, 0, info->size};
+    auto range = req[http::field::range];
+    if (range.empty() || !range_still_valid(req[http::field::if_range], etag, info->modified.tv_sec)) return r;
+    auto wanted = http_util::parse_range(range, info->size);
+    if (wanted.type == http_util::range_request::kind::unsatisfiable) {
+        auto refused = error_reply(http::status::range_not_satisfiable, "the range lies beyond the end of the file");
+        refused.fields.set(http::field::content_range, "bytes */" + std::to_string(info->size));
+        return refused;
+    }
+    if (wanted.type == http_util::range_request::kind::partial) {
+        r.status = http::status::partial_content;
+        r.fields.set(http::field::content_range, "bytes " + std::to_string(wanted.offset) + "-" +
+                                                     std::to_string(wanted.offset + wanted.length - 1) + "/" +
+                                                     std::to_string(info->size));
+        r.body = file_range{file, wanted.offset, wanted.length};
+    }
     return r;
 }
 

@@ -2,6 +2,7 @@
 #include "dav/methods.hpp"
 #include "dav/properties.hpp"
 #include "fs/atomic_write.hpp"
+#include "http/text.hpp"
 #include "locks/lock_store.hpp"
 #include "xml/multistatus_writer.hpp"
 #include "xml/request_bodies.hpp"
@@ -24,8 +25,7 @@ std::chrono::seconds granted_timeout(std::string_view header, const server_confi
         auto comma = header.find(',');
         auto item = header.substr(0, comma);
         header = comma == std::string_view::npos ? std::string_view{} : header.substr(comma + 1);
-        while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-        while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+        item = http_util::trim_ows(item);
         if (item == "Infinite") {
             wanted = std::chrono::seconds(0);
             break;
@@ -129,9 +129,7 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
 
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path) {
     if (!ctx.locks) return error_reply(http::status::method_not_allowed, "locking is not enabled");
-    std::string_view token = req[http::field::lock_token];
-    while (!token.empty() && token.front() == ' ') token.remove_prefix(1);
-    while (!token.empty() && token.back() == ' ') token.remove_suffix(1);
+    std::string_view token = http_util::trim_ows(req[http::field::lock_token]);
     if (token.size() < 2 || token.front() != '<' || token.back() != '>')
         return error_reply(http::status::bad_request, "UNLOCK needs a Lock-Token header: <token>");
     token = token.substr(1, token.size() - 2);

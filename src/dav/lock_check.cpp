@@ -3,7 +3,9 @@
 #include "dav/if_header.hpp"
 #include "dav/status.hpp"
 #include "dav/target.hpp"
+#include "http/date.hpp"
 #include "http/etag.hpp"
+#include "http/preconditions.hpp"
 #include "locks/lock_store.hpp"
 #include "xml/multistatus_writer.hpp"
 
@@ -55,6 +57,25 @@ std::vector<std::string> submitted_lock_tokens(const request_header& req) {
 std::optional<reply> check_preconditions(const request_header& req, const context& ctx, std::string_view request_rel,
                                          std::initializer_list<write_scope> scopes) {
     auto now = locks::clock::now();
+    // RFC 9110 §13: If-Match, If-None-Match, If-Modified-Since, If-Unmodified-Since.
+    if (req.count(http::field::if_match) || req.count(http::field::if_none_match) ||
+        req.count(http::field::if_modified_since) || req.count(http::field::if_unmodified_since)) {
+        http_util::validators v;
+        auto info = ctx.tree.stat(request_rel);
+        if (info) v = {true, http_util::etag_for(*info), info->modified.tv_sec};
+        bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
+        switch (http_util::evaluate_preconditions(req, safe, v)) {
+        case http_util::precondition::proceed: break;
+        case http_util::precondition::failed:
+            return error_reply(http::status::precondition_failed, "a conditional header does not hold");
+        case http_util::precondition::not_modified: {
+            auto r = empty_reply(http::status::not_modified);
+            r.fields.set(http::field::etag, v.etag);
+            r.fields.set(http::field::last_modified, http_util::format_http_date(v.last_modified));
+            return r;
+        }
+        }
+    }
     std::vector<std::string> submitted;
     if (auto value = req[http::field::if_]; !value.empty()) {
         auto parsed = parse_if_header(value);

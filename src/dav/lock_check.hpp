@@ -1,7 +1,7 @@
 #pragma once
-// What every request must pass before it changes anything (RFC 4918 §7, §10.4): the If header, when
-// present, must be true (412), and each lock on what the request changes must have its token
-// submitted (423 with DAV:lock-token-submitted).
+// What every request must pass before it goes on: HTTP's conditional headers (RFC 9110 §13: 304 or
+// 412), the WebDAV If header when present (RFC 4918 §10.4: 412), and, for what the request changes,
+// the token of each lock on it (RFC 4918 §7: 423 with DAV:lock-token-submitted).
 #include "dav/handler.hpp"
 
 #include <initializer_list>

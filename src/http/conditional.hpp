@@ -1,3 +1,0 @@
-#pragma once
-
-namespace keepdav::http_util {} // to be written

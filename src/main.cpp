@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> listen;
     std::vector<std::string> deny;
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
-    std::string state_dir;
+    std::string state_dir, transcript;
     bool no_processing = false, verbose = false;
 
     po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
@@ -92,6 +92,11 @@ int main(int argc, char** argv) {
          "'none' keeps locks in memory only)")
         ("max-lock-timeout", po::value(&max_lock)->value_name("SECONDS")->default_value(7 * 24 * 3600),
          "the longest lock granted, Infinite included (0: no cap)")
+        ("test-hooks", po::bool_switch(&config.test_hooks),
+         "honour the Keepdav-* request headers that hold a request and shape its interim responses "
+         "(for testing HTTP clients; see README)")
+        ("transcript", po::value(&transcript)->value_name("FILE"),
+         "append one JSON line per request: interim responses with times, final status, client_gone")
         ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
          "on SIGINT/SIGTERM, how long running requests may take to finish")
         ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
@@ -128,6 +133,7 @@ int main(int argc, char** argv) {
             config.state_dir = state;
         }
         config.processing_enabled = !no_processing;
+        config.transcript = transcript;
         if (vm.count("no-processing-for")) {
             for (const auto& pattern : deny) {
                 try {

@@ -54,6 +54,12 @@ struct server_config {
     /** The longest lock granted ("Infinite" included); zero: no cap. */
     std::chrono::seconds max_lock_timeout{7 * 24 * 3600};
 
+    // --- for client developers ----------------------------------------------------------------------
+    /** Honour the Keepdav-* request headers that hold requests and shape interim responses. */
+    bool test_hooks = false;
+    /** Append one JSON line per request (interim responses, final status, client_gone) here. */
+    std::filesystem::path transcript;
+
     /** Where 207 bodies that outgrow memory are spooled (as unnamed files). */
     std::filesystem::path spool_dir = "/tmp";
 

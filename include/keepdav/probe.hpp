@@ -55,5 +55,10 @@ transcript run(const request& req, const std::function<void(const response_event
 
 /** A human-readable rendering: one line per response, then the summary. */
 std::string to_text(const transcript& t);
+/**
+ * One JSON object: interim (t, status, reason, headers), final (or null), body_bytes,
+ * longest_silence_s, total_s, timed_out, error (or null).
+ */
+std::string to_json(const transcript& t);
 
 } // namespace keepdav::probe

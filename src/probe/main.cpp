@@ -15,7 +15,7 @@ int main(int argc, char** argv) {
     keepdav::probe::request req;
     std::vector<std::string> headers;
     std::string data, data_file;
-    bool http10 = false, show_body = false;
+    bool http10 = false, show_body = false, json = false;
 
     po::options_description options("keepdav-probe — one HTTP request, every interim response on the way\n\n"
                                     "Usage: keepdav-probe [options] URL\n\nExit status: 0 a final response arrived, "
@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
          "give up when nothing arrives for this long")
         ("http1.0", po::bool_switch(&http10), "send HTTP/1.0 (a server must then send no 1xx)")
         ("body", po::bool_switch(&show_body), "print the final response's body (up to 1 MiB)")
+        ("json", po::bool_switch(&json), "print one JSON object instead of text (for tests)")
         ("url", po::value(&req.url)->value_name("URL"), "the URL (also the positional argument)");
     po::positional_options_description positional;
     positional.add("url", 1);
@@ -62,6 +63,12 @@ int main(int argc, char** argv) {
     } catch (const po::error& e) {
         std::cerr << "keepdav-probe: " << e.what() << "\nTry 'keepdav-probe --help'.\n";
         return 2;
+    }
+    if (json) {
+        auto t = keepdav::probe::run(req);
+        std::printf("%s\n", keepdav::probe::to_json(t).c_str());
+        if (t.timed_out) return 3;
+        return t.final_response && t.error.empty() ? 0 : 1;
     }
     std::printf("> %s %s (read timeout %.3gs)\n", req.method.c_str(), req.url.c_str(), req.read_timeout);
     std::fflush(stdout);

@@ -1,5 +1,6 @@
 #include <keepdav/probe.hpp>
 
+#include "json.hpp"
 #include "net.hpp"
 
 #include <boost/asio/connect.hpp>
@@ -156,6 +157,33 @@ transcript run(const request& req, const std::function<void(const response_event
     }
     error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    return out;
+}
+
+namespace {
+
+std::string json_event(const response_event& e) {
+    char t[32];
+    std::snprintf(t, sizeof t, "%.3f", e.t);
+    std::string out = std::string("{\"t\":") + t + ",\"status\":" + std::to_string(e.status) +
+                      ",\"reason\":" + json_string(e.reason) + ",\"headers\":{";
+    for (std::size_t i = 0; i < e.headers.size(); ++i)
+        out += (i ? "," : "") + json_string(e.headers[i].name) + ":" + json_string(e.headers[i].value);
+    return out + "}}";
+}
+
+} // namespace
+
+std::string to_json(const transcript& t) {
+    std::string out = "{\"interim\":[";
+    for (std::size_t i = 0; i < t.interim.size(); ++i) out += (i ? "," : "") + json_event(t.interim[i]);
+    out += "],\"final\":" + (t.final_response ? json_event(*t.final_response) : std::string("null"));
+    char numbers[200];
+    std::snprintf(numbers, sizeof numbers, ",\"body_bytes\":%llu,\"longest_silence_s\":%.3f,\"total_s\":%.3f,\"timed_out\":%s",
+                  static_cast<unsigned long long>(t.body_bytes), t.longest_silence, t.total,
+                  t.timed_out ? "true" : "false");
+    out += numbers;
+    out += ",\"error\":" + (t.error.empty() ? std::string("null") : json_string(t.error)) + "}";
     return out;
 }
 

@@ -60,7 +60,10 @@ void instance::start() {
         auto name = "locks-" + std::to_string(std::hash<std::string>{}(tree->root_path().string())) + ".tsv";
         lock_table = std::make_unique<locks::lock_store>(im.config.state_dir / name);
     }
-    im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table));
+    std::unique_ptr<server::transcript_log> transcript;
+    if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
+    im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
+                                                      std::move(transcript));
     im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
     im.work.emplace(im.ioc->get_executor());
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");

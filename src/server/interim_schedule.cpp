@@ -35,6 +35,10 @@ step interim_schedule::interim_written(bool ok, clock::time_point now) {
         state_ = state::finished;
         return {action::write_final};
     }
+    if (settings_.max_interims != 0 && sent_ >= settings_.max_interims) {
+        state_ = state::silent;
+        return {};
+    }
     state_ = state::waiting;
     next_due_ += settings_.interval;
     // A write that took longer than the interval (a slow reader) does not earn it a burst of 102s.

@@ -28,6 +28,8 @@ public:
         bool enabled = true; ///< false for HTTP/1.0, denied user agents, --no-processing
         clock::duration after{};
         clock::duration interval{};
+        /** Stop after this many 102s (silence until the final response); 0: no limit. */
+        unsigned max_interims = 0;
     };
 
     /** An operation starts now. */

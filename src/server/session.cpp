@@ -7,6 +7,8 @@
 #include "server/fd_body.hpp"
 #include "server/interim_schedule.hpp"
 #include "server/shared_state.hpp"
+#include "server/test_hooks.hpp"
+#include "server/transcript.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
@@ -58,7 +60,8 @@ double seconds_since(clock::time_point start) {
 class session : public std::enable_shared_from_this<session> {
 public:
     session(tcp::socket&& socket, shared_state& state)
-        : stream_(std::move(socket)), state_(state), interim_timer_(stream_.get_executor()) {
+        : stream_(std::move(socket)), state_(state), interim_timer_(stream_.get_executor()),
+          hold_timer_(stream_.get_executor()), close_timer_(stream_.get_executor()) {
         error_code ec;
         auto remote = stream_.socket().remote_endpoint(ec);
         peer_ = ec ? std::string("-") : remote.address().to_string();
@@ -79,6 +82,7 @@ public:
 
     void abort() {
         stop_source_.request_stop();
+        server_closed_ = true;
         do_close();
     }
 
@@ -127,6 +131,18 @@ private:
         user_agent_ = std::string(head[http::field::user_agent]);
         host_ = std::string(head[http::field::host]);
         is_head_ = head.method() == http::verb::head;
+        open_record();
+
+        hooks_.reset();
+        if (state_.config.test_hooks) {
+            auto hooks = parse_test_hooks(head.base());
+            if (!hooks) {
+                if (!header_parser_->is_done()) keep_alive_ = false; // the body stays unread
+                log::info(peer_ + ": " + method_ + " " + target_ + ": bad test hook: " + hooks.error());
+                return send_final(dav::error_reply(http::status::bad_request, hooks.error()));
+            }
+            if (hooks->holds()) hooks_ = *hooks;
+        }
 
         if (head.method() == http::verb::put) return begin_upload();
         body_parser_.emplace(std::move(*header_parser_));
@@ -208,15 +224,21 @@ private:
     }
 
     void finish_upload() {
-        dav::context ctx = dav_context();
-        auto reply = dav::finish_put(*upload_, ctx);
-        upload_.reset();
-        upload_parser_.reset();
+        auto finish = [this]() -> dav::outcome {
+            dav::context ctx = dav_context();
+            auto reply = dav::finish_put(*upload_, ctx);
+            upload_.reset();
+            upload_parser_.reset();
+            return reply;
+        };
+        if (hooks_) return start_hold(std::move(finish));
+        auto reply = std::get<dav::reply>(finish());
         send_final(std::move(reply));
     }
 
     void body_failed(error_code ec) {
         if (ec == beast::error::timeout) {
+            server_closed_ = true;
             log::info(peer_ + ": " + method_ + " " + target_ + ": timed out reading the request body");
             keep_alive_ = false;
             return send_final(dav::error_reply(http::status::request_timeout, "request body stalled"));
@@ -236,28 +258,92 @@ private:
         phase_ = phase::handling;
         request_ = body_parser_->release();
         body_parser_.reset();
-        dav::context ctx = dav_context();
-        dav::outcome result;
-        try {
-            result = dav::handle(request_, ctx);
-        } catch (const std::exception& e) {
-            log::error(peer_ + ": " + method_ + " " + target_ + ": handler failed: " + e.what());
-            result = dav::error_reply(http::status::internal_server_error, "internal error");
-        }
+        if (hooks_) return start_hold([this] { return handle_request(); });
+        auto result = handle_request();
         if (auto* op = std::get_if<dav::operation>(&result)) return start_operation(std::move(*op));
         send_final(std::move(std::get<dav::reply>(result)));
     }
 
-    void start_operation(dav::operation op) {
+    dav::outcome handle_request() {
+        dav::context ctx = dav_context();
+        try {
+            return dav::handle(request_, ctx);
+        } catch (const std::exception& e) {
+            log::error(peer_ + ": " + method_ + " " + target_ + ": handler failed: " + e.what());
+            return dav::error_reply(http::status::internal_server_error, "internal error");
+        }
+    }
+
+    /** The connection waits for a result while the schedule sends 102s: an operation, or a hold. */
+    void begin_waiting(std::shared_ptr<dav::operation_progress> progress) {
         phase_ = phase::running;
-        operation_description_ = op.description;
-        progress_ = op.progress;
+        progress_ = std::move(progress);
         stop_source_ = std::stop_source();
         // No read or write is pending while the worker runs; a stream timer left armed would fail
         // the next operation at once (basic_stream.hpp).
         stream_.expires_never();
-        apply(schedule_.start(state_.policy.settings_for(version_, user_agent_), clock::now()));
         watch_client();
+    }
+
+    void start_operation(dav::operation op) {
+        operation_description_ = op.description;
+        begin_waiting(op.progress);
+        apply(schedule_.start(state_.policy.settings_for(version_, user_agent_), clock::now()));
+        run_on_pool(std::move(op));
+    }
+
+    /**
+     * --test-hooks: holds the request as its Keepdav-* headers ask, with 1xx responses shaped by
+     * them, then carries it out (`work`) as usual.
+     */
+    void start_hold(std::function<dav::outcome()> work) {
+        operation_description_ = method_ + " " + target_ + " (held by test hooks)";
+        begin_waiting(std::make_shared<dav::operation_progress>());
+        held_work_ = std::move(work);
+        auto settings = state_.policy.settings_for(version_, user_agent_);
+        if (hooks_->interval) settings.interval = *hooks_->interval;
+        settings.after = hooks_->after ? *hooks_->after : hooks_->interval ? *hooks_->interval : settings.after;
+        if (hooks_->count) {
+            settings.max_interims = *hooks_->count;
+            if (*hooks_->count == 0) settings.enabled = false;
+        }
+        if (hooks_->silent) settings.enabled = false;
+        if (hooks_->close_after) {
+            close_timer_.expires_after(*hooks_->close_after);
+            close_timer_.async_wait([self = shared_from_this()](error_code ec) {
+                if (ec || self->phase_ != phase::running) return;
+                log::info(self->peer_ + ": " + self->method_ + " " + self->target_ + ": closing mid-wait (Keepdav-Close-After)");
+                self->server_closed_ = true;
+                self->do_close();
+            });
+        }
+        auto begin = [self = shared_from_this(), settings] {
+            self->apply(self->schedule_.start(settings, clock::now()));
+            self->hold_timer_.expires_after(hold_time(*self->hooks_, std::chrono::duration_cast<test_hooks::duration>(settings.after),
+                                                      std::chrono::duration_cast<test_hooks::duration>(settings.interval)));
+            self->hold_timer_.async_wait([self](error_code ec) {
+                if (ec || self->phase_ != phase::running) return;
+                auto result = self->held_work_();
+                if (auto* op = std::get_if<dav::operation>(&result)) {
+                    self->operation_description_ = op->description;
+                    return self->run_on_pool(std::move(*op));
+                }
+                self->on_operation_done(std::move(std::get<dav::reply>(result)));
+            });
+        };
+        if (!hooks_->unasked_continue || version_ < 11 || hooks_->silent) return begin();
+        // A 100 Continue the client did not ask for, before anything else (the one write in flight).
+        auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+        stream_.expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *cont, [self = shared_from_this(), cont, begin](error_code ec, std::size_t) {
+            self->stream_.expires_never();
+            if (ec) return self->do_close();
+            self->note_interim(100);
+            begin();
+        });
+    }
+
+    void run_on_pool(dav::operation op) {
         net::post(state_.fs_pool, [self = shared_from_this(), op = std::move(op), stop = stop_source_.get_token()]() {
             dav::operation_context oc{stop, *op.progress};
             dav::reply r;
@@ -340,17 +426,38 @@ private:
     }
 
     void write_interim() {
-        auto res = std::make_shared<http::response<http::empty_body>>(http::status::processing, 11);
+        // Keepdav-Early-Hints: the second interim response is a 103 (RFC 8297) instead of a 102.
+        bool early_hints = hooks_ && hooks_->early_hints && schedule_.interims_sent() == 1;
+        // Beast 1.81 has no enumerator for 103 (RFC 8297), so it is spelled by number.
+        auto status = early_hints ? static_cast<http::status>(103) : http::status::processing;
+        auto res = std::make_shared<http::response<http::empty_body>>(status, 11);
         // No prepare_payload(): a 1xx carries no Content-Length and no body.
-        describe_progress(*res);
+        if (early_hints) {
+            res->reason("Early Hints");
+            res->set(http::field::link, "</keepdav-hint.css>; rel=preload; as=style");
+        } else {
+            if (hooks_ && hooks_->status_uri) progress_->item_done(200, request_rel(), false);
+            describe_progress(*res);
+        }
         stream_.expires_after(state_.config.write_timeout);
         http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
             self->stream_.expires_never();
-            if (!ec) ++self->interims_sent_;
+            if (!ec) self->note_interim(res->result_int());
             else log::info(self->peer_ + ": " + self->operation_description_ + ": writing a 102 failed (" +
                            ec.message() + "); stopping the operation");
             self->apply(self->schedule_.interim_written(!ec, clock::now()));
         });
+    }
+
+    void note_interim(unsigned status) {
+        ++interims_sent_;
+        record_.interims.push_back({seconds_since(request_started_), status});
+    }
+
+    /** The request's path beneath the root, for synthetic progress. */
+    std::string request_rel() const {
+        auto path = dav::parse_target(target_);
+        return path ? path->rel : std::string();
     }
 
     /** RFC 2518 §9.7 Status-URI for what finished since the last 102, and the totals so far. */
@@ -432,6 +539,8 @@ private:
 
     void on_final_written(error_code ec, std::size_t) {
         log_access(ec);
+        close_timer_.cancel();
+        close_record(ec ? std::nullopt : std::optional<unsigned>(final_status_), bool(ec));
         progress_.reset();
         request_ = {};
         if (ec || !keep_alive_ || closing_) return do_close();
@@ -459,9 +568,41 @@ private:
         log::info(line);
     }
 
+    void open_record() {
+        record_ = {};
+        record_open_ = true;
+        auto now = std::chrono::system_clock::now();
+        auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
+        std::time_t secs = static_cast<std::time_t>(ms / 1000);
+        char millis[8];
+        std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
+        record_.time = http_util::format_rfc3339(secs);
+        record_.time.insert(record_.time.size() - 1, millis, 4); // "...:37Z" -> "...:37.123Z"
+        record_.remote = peer_;
+        record_.method = method_;
+        record_.target = target_;
+        record_.version = version_;
+        record_.user_agent = user_agent_;
+    }
+
+    /** Ends the request's transcript entry (once). */
+    void close_record(std::optional<unsigned> status, bool client_gone) {
+        if (!record_open_) return;
+        record_open_ = false;
+        record_.status = status;
+        record_.total = seconds_since(request_started_);
+        if (status) record_.final_t = record_.total;
+        record_.client_gone = client_gone;
+        if (state_.transcript) state_.transcript->append(record_);
+    }
+
     void do_close() {
         if (phase_ == phase::closed) return;
+        // A request still without its final response: the client left, unless the server chose to close.
+        close_record(std::nullopt, !server_closed_);
         phase_ = phase::closed;
+        hold_timer_.cancel();
+        close_timer_.cancel();
         stop_source_.request_stop(); // a running operation stops at its next clean point
         interim_timer_.cancel();
         upload_.reset();
@@ -474,7 +615,14 @@ private:
     shared_state& state_;
     beast::flat_buffer buffer_;
     net::steady_timer interim_timer_;
+    net::steady_timer hold_timer_;  ///< test hooks: when a held request is carried out
+    net::steady_timer close_timer_; ///< test hooks: when to drop the connection mid-wait
     interim_schedule schedule_;
+    std::optional<test_hooks> hooks_;
+    std::function<dav::outcome()> held_work_;
+    request_record record_;
+    bool record_open_ = false;
+    bool server_closed_ = false;
     std::stop_source stop_source_{std::nostopstate};
 
     std::optional<http::request_parser<http::empty_body>> header_parser_;

@@ -5,6 +5,7 @@
 #include "locks/lock_store.hpp"
 #include "net.hpp"
 #include "server/interim_policy.hpp"
+#include "server/transcript.hpp"
 
 #include <keepdav/config.hpp>
 
@@ -20,13 +21,16 @@ namespace keepdav::server {
 class session;
 
 struct shared_state {
-    shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table)
-        : config(std::move(cfg)), tree(std::move(t)), policy(config), locks(std::move(lock_table)), fs_pool(fs_threads) {}
+    shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table,
+                 std::unique_ptr<transcript_log> transcript_file)
+        : config(std::move(cfg)), tree(std::move(t)), policy(config), locks(std::move(lock_table)),
+          transcript(std::move(transcript_file)), fs_pool(fs_threads) {}
 
     const server_config config;
     const fs::tree tree;
     const interim_policy policy;
     const std::unique_ptr<locks::lock_store> locks;
+    const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     net::thread_pool fs_pool;
 
     // --- open connections --------------------------------------------------------------------------

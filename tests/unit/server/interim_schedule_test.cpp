@@ -93,3 +93,16 @@ TEST_CASE("a slow 102 write does not earn the client a burst of 102s", "[unit][i
     auto step = s.interim_written(true, t0 + 450ms);
     REQUIRE(step == interim_schedule::step{action::arm_timer, t0 + 550ms});
 }
+
+TEST_CASE("a count limit stops the 102s and leaves silence until the final response", "[unit][interim]") {
+    interim_schedule s;
+    interim_schedule::settings limited{true, 100ms, 100ms, 2};
+    s.start(limited, t0);
+    REQUIRE(s.timer_fired(t0 + 100ms).what == action::write_interim);
+    REQUIRE(s.interim_written(true, t0 + 100ms).what == action::arm_timer);
+    REQUIRE(s.timer_fired(t0 + 200ms).what == action::write_interim);
+    REQUIRE(s.interim_written(true, t0 + 200ms).what == action::nothing);
+    REQUIRE(s.timer_fired(t0 + 300ms).what == action::nothing);
+    REQUIRE(s.operation_done(t0 + 1s).what == action::write_final);
+    REQUIRE(s.interims_sent() == 2);
+}

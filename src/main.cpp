@@ -3,6 +3,7 @@
 
 #include <keepdav/server.hpp>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 #include <cmath>
@@ -67,7 +68,9 @@ int main(int argc, char** argv) {
     std::vector<std::string> listen;
     std::vector<std::string> deny;
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
-    std::string state_dir, transcript;
+    std::string state_dir, transcript, auth_file;
+    double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
+    bool no_infinity = false;
     bool no_processing = false, verbose = false;
 
     po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
@@ -97,6 +100,31 @@ int main(int argc, char** argv) {
          "(for testing HTTP clients; see README)")
         ("transcript", po::value(&transcript)->value_name("FILE"),
          "append one JSON line per request: interim responses with times, final status, client_gone")
+        ("read-only", po::bool_switch(&config.read_only), "answer 403 to every method that writes")
+        ("auth-file", po::value(&auth_file)->value_name("FILE"),
+         "require HTTP Basic credentials from this htpasswd file (bcrypt: htpasswd -B; SHA-crypt: htpasswd -5)")
+        ("auth-realm", po::value(&config.auth_realm)->value_name("TEXT")->default_value(config.auth_realm),
+         "the realm named in WWW-Authenticate")
+        ("max-connections", po::value(&config.max_connections)->value_name("N")->default_value(config.max_connections),
+         "connections at once; beyond, new ones get 503 and are closed")
+        ("max-header-bytes", po::value(&config.max_header_bytes)->value_name("BYTES")->default_value(config.max_header_bytes),
+         "largest request header (431 beyond)")
+        ("max-xml-body", po::value(&config.max_xml_body_bytes)->value_name("BYTES")->default_value(config.max_xml_body_bytes),
+         "largest XML request body: PROPFIND, PROPPATCH, LOCK (413 beyond)")
+        ("max-put-size", po::value(&config.max_put_bytes)->value_name("BYTES")->default_value(0),
+         "largest PUT body, 0 for no limit (413 beyond)")
+        ("min-body-rate", po::value(&config.min_body_rate)->value_name("BYTES/S")->default_value(config.min_body_rate),
+         "a request body slower than this over any 10 s is cut off (408)")
+        ("header-timeout", po::value(&header_timeout)->value_name("SECONDS")->default_value(30),
+         "time to read a whole request header (a slow-header client is cut off)")
+        ("body-timeout", po::value(&body_timeout)->value_name("SECONDS")->default_value(60),
+         "longest stall while reading a request body")
+        ("idle-timeout", po::value(&idle_timeout)->value_name("SECONDS")->default_value(60),
+         "how long an idle keep-alive connection is kept")
+        ("write-timeout", po::value(&write_timeout)->value_name("SECONDS")->default_value(60),
+         "longest time to write one response (or one 102) to a client that does not read")
+        ("no-propfind-infinity", po::bool_switch(&no_infinity),
+         "refuse PROPFIND Depth: infinity with 403 DAV:propfind-finite-depth (RFC 4918 §9.1)")
         ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
          "on SIGINT/SIGTERM, how long running requests may take to finish")
         ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
@@ -134,6 +162,16 @@ int main(int argc, char** argv) {
         }
         config.processing_enabled = !no_processing;
         config.transcript = transcript;
+        config.allow_propfind_infinity = !no_infinity;
+        config.auth_file = auth_file;
+        config.header_timeout = seconds_option(header_timeout, "header-timeout");
+        config.body_timeout = seconds_option(body_timeout, "body-timeout");
+        config.idle_timeout = seconds_option(idle_timeout, "idle-timeout");
+        config.write_timeout = seconds_option(write_timeout, "write-timeout");
+        for (auto t : {config.header_timeout, config.body_timeout, config.idle_timeout, config.write_timeout})
+            if (t.count() == 0) throw po::error("timeouts must be above 0");
+        if (config.max_connections == 0) throw po::error("--max-connections must be above 0");
+        if (config.max_header_bytes < 1024) throw po::error("--max-header-bytes must be at least 1024");
         if (vm.count("no-processing-for")) {
             for (const auto& pattern : deny) {
                 try {
@@ -172,6 +210,13 @@ int main(int argc, char** argv) {
     }
     std::fflush(stdout);
     keepdav::log::info("serving " + config.root.string());
+    if (!config.auth_file.empty())
+        for (const auto& ep : server.endpoints()) {
+            auto address = boost::asio::ip::make_address(ep.host);
+            if (!address.is_loopback())
+                keepdav::log::warning("Basic authentication without TLS on " + ep.host +
+                                      ": passwords cross the network in clear text");
+        }
 
     int signal_number = 0;
     sigwait(&signals, &signal_number);

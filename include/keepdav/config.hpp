@@ -40,6 +40,17 @@ struct server_config {
     // --- limits and timeouts ----------------------------------------------------------------------
     std::uint32_t max_header_bytes = 16 * 1024;
     std::uint64_t max_xml_body_bytes = 1 << 20;
+    std::uint64_t max_put_bytes = 0; ///< 0: no limit
+    unsigned max_connections = 10000;
+    /** A request body slower than this over any 10 s is cut off (bytes per second). */
+    std::uint64_t min_body_rate = 1024;
+    /** RFC 4918 §9.1: PROPFIND Depth: infinity may be refused (403 DAV:propfind-finite-depth). */
+    bool allow_propfind_infinity = true;
+    /** An htpasswd file: when set, every request needs Basic credentials from it (else 401). */
+    std::filesystem::path auth_file;
+    std::string auth_realm = "keepdav";
+    /** Every method that writes answers 403. */
+    bool read_only = false;
     std::chrono::milliseconds header_timeout{30000};
     std::chrono::milliseconds body_timeout{60000}; ///< for each read of a request body: a stall, not a total
     std::chrono::milliseconds idle_timeout{60000};

@@ -153,6 +153,8 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
     // RFC 4918 §9.1: no Depth header means infinity.
     auto d = parse_depth(req[http::field::depth], req.count(http::field::depth), depth::infinity);
     if (!d) return error_reply(http::status::bad_request, "Depth must be 0, 1 or infinity");
+    if (*d == depth::infinity && !ctx.config.allow_propfind_infinity)
+        return condition_reply(http::status::forbidden, "propfind-finite-depth", {});
     auto body = xml::parse_propfind(req.body());
     if (!body) return error_reply(http::status::bad_request, body.error().message);
     auto info = ctx.tree.stat(path.rel);

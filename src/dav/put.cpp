@@ -3,6 +3,8 @@
 
 #include <boost/beast/http/field.hpp>
 
+#include <charconv>
+
 #include <sys/stat.h>
 
 namespace keepdav::dav {
@@ -11,6 +13,15 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
     auto path = parse_target(head.target());
     if (!path) return error_reply(http::status::bad_request, path.error().message());
     std::string what = "PUT /" + path->rel;
+    if (ctx.config.read_only) return error_reply(http::status::forbidden, "this server is read-only");
+    if (ctx.config.max_put_bytes) {
+        auto length = head[http::field::content_length];
+        std::uint64_t declared = 0;
+        auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), declared);
+        if (ec == std::errc() && end == length.data() + length.size() && declared > ctx.config.max_put_bytes)
+            return error_reply(http::status::payload_too_large,
+                               "PUT bodies are limited to " + std::to_string(ctx.config.max_put_bytes) + " bytes");
+    }
     if (path->rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
     if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
         return error_reply(http::status::forbidden, "that name is reserved by the server");

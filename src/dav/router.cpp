@@ -63,6 +63,12 @@ outcome handle(const request& req, const context& ctx) {
     }
     if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
         return error_reply(http::status::not_found);
+    bool reads = req.method() == http::verb::get || req.method() == http::verb::head ||
+                 req.method() == http::verb::options || req.method() == http::verb::propfind;
+    if (ctx.config.read_only && !reads && req.method() != http::verb::unknown) {
+        log::info(std::string(req.method_string()) + " " + std::string(req.target()) + ": 403 (read-only server)");
+        return error_reply(http::status::forbidden, "this server is read-only");
+    }
     if (req.method() == http::verb::get || req.method() == http::verb::head || req.method() == http::verb::options)
         if (auto refused = check_preconditions(req.base(), ctx, path->rel, {})) return std::move(*refused);
     switch (req.method()) {

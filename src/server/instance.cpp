@@ -64,6 +64,11 @@ void instance::start() {
     if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
+    if (!im.config.auth_file.empty()) {
+        auto auth = server::basic_auth::load(im.config.auth_file);
+        if (!auth) throw std::runtime_error(auth.error());
+        im.state->auth = std::move(*auth);
+    }
     im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
     im.work.emplace(im.ioc->get_executor());
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");

@@ -43,6 +43,20 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
         return;
     }
     boost::system::error_code ignored;
+    if (state_.session_count() >= state_.config.max_connections) {
+        // Refused politely and at once, without a session: the socket buffer takes these bytes.
+        static constexpr std::string_view busy = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                                 "Content-Length: 0\r\nConnection: close\r\n\r\n";
+        socket.non_blocking(true, ignored);
+        socket.write_some(net::buffer(busy.data(), busy.size()), ignored);
+        socket.close(ignored);
+        auto now = std::chrono::steady_clock::now();
+        if (now - last_refusal_log_ > std::chrono::seconds(1)) {
+            last_refusal_log_ = now;
+            log::warning("connection limit (" + std::to_string(state_.config.max_connections) + ") reached: refusing with 503");
+        }
+        return do_accept();
+    }
     socket.set_option(tcp::no_delay(true), ignored);
     start_session(std::move(socket), state_);
     do_accept();

@@ -25,6 +25,7 @@ private:
     net::io_context& ioc_;
     tcp::acceptor acceptor_;
     net::steady_timer backoff_;
+    std::chrono::steady_clock::time_point last_refusal_log_{};
     shared_state& state_;
 };
 

@@ -123,6 +123,8 @@ private:
         }
         request_started_ = clock::now();
         interims_sent_ = 0;
+        window_bytes_ = 0;
+        window_start_ = request_started_;
         auto& head = header_parser_->get();
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
@@ -132,6 +134,18 @@ private:
         host_ = std::string(head[http::field::host]);
         is_head_ = head.method() == http::verb::head;
         open_record();
+
+        if (state_.auth && !state_.auth->verify(head[http::field::authorization])) {
+            // RFC 7617: every request needs credentials; the body (if any) stays unread.
+            if (!header_parser_->is_done()) keep_alive_ = false;
+            if (head.count(http::field::authorization))
+                log::info(peer_ + ": " + method_ + " " + target_ + ": wrong credentials for user \"" +
+                          basic_auth::user_of(head[http::field::authorization]) + "\"");
+            auto refusal = dav::error_reply(http::status::unauthorized, "credentials required");
+            refusal.fields.set(http::field::www_authenticate,
+                               "Basic realm=\"" + state_.config.auth_realm + "\", charset=\"UTF-8\"");
+            return send_final(std::move(refusal));
+        }
 
         hooks_.reset();
         if (state_.config.test_hooks) {
@@ -163,7 +177,10 @@ private:
         upload_.emplace(std::move(std::get<dav::upload>(started)));
         upload_parser_.emplace(std::move(*header_parser_));
         header_parser_.reset();
-        upload_parser_->body_limit(boost::none);
+        if (state_.config.max_put_bytes)
+            upload_parser_->body_limit(state_.config.max_put_bytes);
+        else
+            upload_parser_->body_limit(boost::none);
         upload_parser_->get().body().fd = upload_->file->fd();
         if (upload_parser_->is_done()) return finish_upload();
         continue_then(&session::read_upload_body);
@@ -182,15 +199,33 @@ private:
         });
     }
 
-    /** Reads a body piece by piece: the body timeout is for a stall, not for the whole transfer. */
+    /**
+     * Reads a body piece by piece: the body timeout is for a stall, not for the whole transfer, and a
+     * client that dribbles (less than min_body_rate over any 10 s) is cut off.
+     */
     template <class Parser, class Done>
     void read_body_piece(Parser& parser, Done done) {
         stream_.expires_after(state_.config.body_timeout);
         http::async_read_some(stream_, buffer_, parser,
-                              [self = shared_from_this(), &parser, done](error_code ec, std::size_t) {
+                              [self = shared_from_this(), &parser, done](error_code ec, std::size_t n) {
+                                  if (!ec && self->too_slow(n)) ec = beast::error::timeout;
                                   if (!ec && !parser.is_done()) return self->read_body_piece(parser, done);
                                   ((*self).*done)(ec);
                               });
+    }
+
+    bool too_slow(std::size_t n) {
+        constexpr auto window = std::chrono::seconds(10);
+        auto now = clock::now();
+        window_bytes_ += n;
+        if (now - window_start_ < window) return false;
+        double seconds = std::chrono::duration<double>(now - window_start_).count();
+        bool slow = window_bytes_ < state_.config.min_body_rate * seconds;
+        window_start_ = now;
+        window_bytes_ = 0;
+        if (slow) log::info(peer_ + ": " + method_ + " " + target_ + ": request body slower than " +
+                            std::to_string(state_.config.min_body_rate) + " bytes/s; cut off");
+        return slow;
     }
 
     void read_request_body() { read_body_piece(*body_parser_, &session::on_request_body); }
@@ -207,6 +242,13 @@ private:
     }
 
     void on_upload_body(error_code ec) {
+        if (ec == http::error::body_limit) {
+            upload_.reset();
+            upload_parser_.reset();
+            keep_alive_ = false;
+            return send_final(dav::error_reply(http::status::payload_too_large,
+                                               "PUT bodies are limited to " + std::to_string(state_.config.max_put_bytes) + " bytes"));
+        }
         if (ec) {
             upload_.reset(); // discards the pending file: nothing half-written becomes visible
             upload_parser_.reset();
@@ -653,6 +695,8 @@ private:
     clock::time_point request_started_ = clock::now();
     double operation_seconds_ = 0;
     unsigned interims_sent_ = 0;
+    clock::time_point window_start_{}; ///< the body-rate window
+    std::uint64_t window_bytes_ = 0;
     unsigned final_status_ = 0;
     std::uint64_t body_bytes_ = 0;
 
@@ -691,6 +735,11 @@ std::vector<std::shared_ptr<session>> shared_state::sessions() {
     for (auto& [_, weak] : sessions_)
         if (auto s = weak.lock()) out.push_back(std::move(s));
     return out;
+}
+
+std::size_t shared_state::session_count() {
+    std::lock_guard lock(mutex_);
+    return sessions_.size();
 }
 
 bool shared_state::wait_until_empty(std::chrono::steady_clock::time_point deadline) {

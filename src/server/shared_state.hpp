@@ -4,6 +4,7 @@
 #include "fs/tree.hpp"
 #include "locks/lock_store.hpp"
 #include "net.hpp"
+#include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
 #include "server/transcript.hpp"
 
@@ -31,12 +32,14 @@ struct shared_state {
     const interim_policy policy;
     const std::unique_ptr<locks::lock_store> locks;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
+    std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
     net::thread_pool fs_pool;
 
     // --- open connections --------------------------------------------------------------------------
     void add(session* s, std::weak_ptr<session> weak);
     void remove(session* s);
     std::vector<std::shared_ptr<session>> sessions();
+    std::size_t session_count();
     /** Waits until no connection is open or `deadline` passes; answers true if none is open. */
     bool wait_until_empty(std::chrono::steady_clock::time_point deadline);
     bool stopping() const { return stopping_.load(); }

@@ -1,0 +1,123 @@
+#include "server/basic_auth.hpp"
+
+#include "http/text.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+
+#include <crypt.h>
+
+#include <fstream>
+#include <memory>
+#include <optional>
+
+namespace keepdav::server {
+
+namespace {
+
+constexpr auto remember_for = std::chrono::minutes(5);
+
+bool supported(std::string_view hash) {
+    for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
+        if (hash.starts_with(prefix)) return true;
+    return false;
+}
+
+std::optional<std::string> base64_decode(std::string_view text) {
+    if (text.empty() || text.size() % 4 != 0 || text.size() > 8192) return std::nullopt;
+    std::string out(text.size() / 4 * 3, '\0');
+    int n = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()), reinterpret_cast<const unsigned char*>(text.data()),
+                            static_cast<int>(text.size()));
+    if (n < 0) return std::nullopt;
+    // EVP_DecodeBlock counts the bytes the padding stands for as zeros: drop them.
+    std::size_t padding = text.ends_with("==") ? 2 : text.ends_with('=') ? 1 : 0;
+    out.resize(static_cast<std::size_t>(n) - padding);
+    return out;
+}
+
+std::optional<std::pair<std::string, std::string>> credentials(std::string_view authorization) {
+    authorization = http_util::trim_ows(authorization);
+    auto space = authorization.find(' ');
+    if (space == std::string_view::npos) return std::nullopt;
+    auto scheme = authorization.substr(0, space);
+    if (scheme.size() != 5 || (scheme[0] | 0x20) != 'b' || (scheme[1] | 0x20) != 'a' || (scheme[2] | 0x20) != 's' ||
+        (scheme[3] | 0x20) != 'i' || (scheme[4] | 0x20) != 'c')
+        return std::nullopt;
+    auto decoded = base64_decode(http_util::trim_ows(authorization.substr(space + 1)));
+    if (!decoded) return std::nullopt;
+    auto colon = decoded->find(':');
+    if (colon == std::string::npos) return std::nullopt;
+    return std::make_pair(decoded->substr(0, colon), decoded->substr(colon + 1));
+}
+
+std::string digest(std::string_view text) {
+    unsigned char out[SHA256_DIGEST_LENGTH];
+    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out);
+    return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
+
+} // namespace
+
+boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
+    std::ifstream in(file);
+    if (!in) return "cannot read the password file " + file.string();
+    auto auth = std::make_unique<basic_auth>();
+    std::string line;
+    for (int number = 1; std::getline(in, line); ++number) {
+        if (!line.empty() && line.back() == '\r') line.pop_back();
+        if (line.empty() || line[0] == '#') continue;
+        auto colon = line.find(':');
+        if (colon == std::string::npos || colon == 0)
+            return file.string() + ":" + std::to_string(number) + ": not user:hash";
+        auto hash = line.substr(colon + 1);
+        if (!supported(hash))
+            return file.string() + ":" + std::to_string(number) +
+                   ": unsupported hash (use bcrypt, htpasswd -B, or SHA-crypt, htpasswd -5 / mkpasswd -m sha-512)";
+        auth->users_[line.substr(0, colon)] = hash;
+    }
+    if (auth->users_.empty()) return "the password file " + file.string() + " names no user";
+    // Checked for unknown users, with a real user's salt and cost, so that a wrong name takes as long
+    // as a wrong password.
+    crypt_data data{};
+    const char* decoy = ::crypt_r("keepdav-decoy", auth->users_.begin()->second.c_str(), &data);
+    auth->decoy_hash_ = decoy ? decoy : auth->users_.begin()->second;
+    return auth;
+}
+
+std::string basic_auth::user_of(std::string_view authorization) {
+    auto c = credentials(authorization);
+    return c ? c->first : std::string("-");
+}
+
+bool basic_auth::check(const std::string& user, const std::string& password) {
+    auto it = users_.find(user);
+    const std::string& hash = it == users_.end() ? decoy_hash_ : it->second;
+    auto data = std::make_unique<crypt_data>();
+    const char* computed = ::crypt_r(password.c_str(), hash.c_str(), data.get());
+    if (!computed || computed[0] == '*') return false;
+    std::string_view result(computed);
+    bool same = result.size() == hash.size() && CRYPTO_memcmp(result.data(), hash.data(), hash.size()) == 0;
+    return same && it != users_.end();
+}
+
+bool basic_auth::verify(std::string_view authorization) {
+    auto c = credentials(authorization);
+    if (!c) return false;
+    auto key = digest(std::string(http_util::trim_ows(authorization)));
+    auto now = std::chrono::steady_clock::now();
+    {
+        std::lock_guard lock(mutex_);
+        if (auto it = verified_.find(key); it != verified_.end()) {
+            if (it->second > now) return true;
+            verified_.erase(it);
+        }
+    }
+    if (!check(c->first, c->second)) return false;
+    std::lock_guard lock(mutex_);
+    if (verified_.size() > 10000) verified_.clear(); // bounded: forget everyone rather than grow
+    verified_[key] = now + remember_for;
+    return true;
+}
+
+} // namespace keepdav::server

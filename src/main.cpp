@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> listen;
     std::vector<std::string> deny;
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
-    std::string state_dir, transcript, auth_file;
+    std::string state_dir, transcript, auth_file, tls_cert, tls_key;
     double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
     bool no_infinity = false;
     bool no_processing = false, verbose = false;
@@ -101,6 +101,8 @@ int main(int argc, char** argv) {
         ("transcript", po::value(&transcript)->value_name("FILE"),
          "append one JSON line per request: interim responses with times, final status, client_gone")
         ("read-only", po::bool_switch(&config.read_only), "answer 403 to every method that writes")
+        ("tls-cert", po::value(&tls_cert)->value_name("FILE"), "PEM certificate chain: serve HTTPS (with --tls-key)")
+        ("tls-key", po::value(&tls_key)->value_name("FILE"), "PEM private key for --tls-cert")
         ("auth-file", po::value(&auth_file)->value_name("FILE"),
          "require HTTP Basic credentials from this htpasswd file (bcrypt: htpasswd -B; SHA-crypt: htpasswd -5)")
         ("auth-realm", po::value(&config.auth_realm)->value_name("TEXT")->default_value(config.auth_realm),
@@ -164,6 +166,9 @@ int main(int argc, char** argv) {
         config.transcript = transcript;
         config.allow_propfind_infinity = !no_infinity;
         config.auth_file = auth_file;
+        config.tls_cert = tls_cert;
+        config.tls_key = tls_key;
+        if (tls_cert.empty() != tls_key.empty()) throw po::error("--tls-cert and --tls-key go together");
         config.header_timeout = seconds_option(header_timeout, "header-timeout");
         config.body_timeout = seconds_option(body_timeout, "body-timeout");
         config.idle_timeout = seconds_option(idle_timeout, "idle-timeout");
@@ -213,7 +218,7 @@ int main(int argc, char** argv) {
     if (!config.auth_file.empty())
         for (const auto& ep : server.endpoints()) {
             auto address = boost::asio::ip::make_address(ep.host);
-            if (!address.is_loopback())
+            if (!address.is_loopback() && config.tls_cert.empty())
                 keepdav::log::warning("Basic authentication without TLS on " + ep.host +
                                       ": passwords cross the network in clear text");
         }

@@ -5,7 +5,7 @@ packages=(
     cmake g++ make pkg-config
     libboost1.81-dev libboost-program-options1.81-dev
     libpugixml-dev libssl-dev catch2
-    litmus curl python3 cadaver rclone davfs2
+    litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

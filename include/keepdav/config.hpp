@@ -46,6 +46,9 @@ struct server_config {
     std::uint64_t min_body_rate = 1024;
     /** RFC 4918 §9.1: PROPFIND Depth: infinity may be refused (403 DAV:propfind-finite-depth). */
     bool allow_propfind_infinity = true;
+    /** PEM certificate chain and private key: when set, every listen address serves HTTPS only. */
+    std::filesystem::path tls_cert;
+    std::filesystem::path tls_key;
     /** An htpasswd file: when set, every request needs Basic credentials from it (else 401). */
     std::filesystem::path auth_file;
     std::string auth_realm = "keepdav";

@@ -7,6 +7,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 
@@ -27,6 +28,7 @@ struct instance::impl {
 
     server_config config;
     std::unique_ptr<server::shared_state> state; // outlives the io_context: sessions deregister into it
+    std::unique_ptr<net::ssl::context> tls; ///< null: plain HTTP
     std::unique_ptr<net::io_context> ioc;
     // Keeps the I/O threads running while the only work left is an operation on the file system pool,
     // whose completion must still be delivered to its connection.
@@ -69,6 +71,21 @@ void instance::start() {
         if (!auth) throw std::runtime_error(auth.error());
         im.state->auth = std::move(*auth);
     }
+    if (!im.config.tls_cert.empty() || !im.config.tls_key.empty()) {
+        if (im.config.tls_cert.empty() || im.config.tls_key.empty())
+            throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+        im.tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
+        // TLS 1.2 and later only; the server picks the cipher.
+        im.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                            net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
+                            net::ssl::context::single_dh_use);
+        SSL_CTX_set_options(im.tls->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+        boost::system::error_code ec;
+        im.tls->use_certificate_chain_file(im.config.tls_cert.string(), ec);
+        if (ec) throw std::runtime_error("cannot use the certificate " + im.config.tls_cert.string() + ": " + ec.message());
+        im.tls->use_private_key_file(im.config.tls_key.string(), net::ssl::context::pem, ec);
+        if (ec) throw std::runtime_error("cannot use the key " + im.config.tls_key.string() + ": " + ec.message());
+    }
     im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
     im.work.emplace(im.ioc->get_executor());
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");
@@ -77,7 +94,8 @@ void instance::start() {
         auto ip = net::ip::make_address(address.host, ec);
         if (ec) throw std::runtime_error("bad listen address " + address.host + ": " + ec.message());
         try {
-            im.listeners.push_back(std::make_shared<server::listener>(*im.ioc, tcp::endpoint(ip, address.port), *im.state));
+            im.listeners.push_back(
+                std::make_shared<server::listener>(*im.ioc, tcp::endpoint(ip, address.port), *im.state, im.tls.get()));
         } catch (const boost::system::system_error& e) {
             throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
                                      e.code().message());

@@ -9,8 +9,8 @@
 
 namespace keepdav::server {
 
-listener::listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(state) {
+listener::listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls)
+    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(state), tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -58,7 +58,7 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
         return do_accept();
     }
     socket.set_option(tcp::no_delay(true), ignored);
-    start_session(std::move(socket), state_);
+    start_session(std::move(socket), state_, tls_);
     do_accept();
 }
 

@@ -5,6 +5,10 @@
 
 #include <memory>
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace keepdav::server {
 
 struct shared_state;
@@ -13,7 +17,8 @@ struct shared_state;
 class listener : public std::enable_shared_from_this<listener> {
 public:
     /** Binds and listens; throws boost::system::system_error when the address is unusable. */
-    listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state);
+    /** With `tls` (which must outlive the listener), every connection is served over TLS. */
+    listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls);
     void start();
     void stop();
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -27,6 +32,7 @@ private:
     net::steady_timer backoff_;
     std::chrono::steady_clock::time_point last_refusal_log_{};
     shared_state& state_;
+    net::ssl::context* tls_;
 };
 
 } // namespace keepdav::server

@@ -21,6 +21,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
 #include <cstring>
@@ -57,21 +58,33 @@ double seconds_since(clock::time_point start) {
 
 } // namespace
 
-class session : public std::enable_shared_from_this<session> {
+/** One connection over a plain TCP stream, or over TLS (beast::ssl_stream<beast::tcp_stream>). */
+template <class Stream>
+class session : public session_base, public std::enable_shared_from_this<session<Stream>> {
+    static constexpr bool tls_ = !std::is_same_v<Stream, beast::tcp_stream>;
+
 public:
-    session(tcp::socket&& socket, shared_state& state)
-        : stream_(std::move(socket)), state_(state), interim_timer_(stream_.get_executor()),
+    session(Stream&& stream, shared_state& state)
+        : stream_(std::move(stream)), state_(state), interim_timer_(stream_.get_executor()),
           hold_timer_(stream_.get_executor()), close_timer_(stream_.get_executor()) {
         error_code ec;
-        auto remote = stream_.socket().remote_endpoint(ec);
+        auto remote = lowest().socket().remote_endpoint(ec);
         peer_ = ec ? std::string("-") : remote.address().to_string();
     }
 
-    ~session() { state_.remove(this); }
+    ~session() override { state_.remove(this); }
 
     void run() {
-        state_.add(this, weak_from_this());
-        net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->do_read_header(); });
+        state_.add(this, this->weak_from_this());
+        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+    }
+
+    void post_close_when_idle() override {
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_when_idle(); });
+    }
+
+    void post_abort() override {
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->abort(); });
     }
 
     void close_when_idle() {
@@ -89,6 +102,25 @@ public:
 private:
     enum class phase { reading_header, reading_body, handling, running, writing_final, closed };
 
+    beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
+    void start() {
+        if constexpr (tls_) {
+            // Plain HTTP sent to a TLS port fails here, and the connection is closed.
+            lowest().expires_after(state_.config.header_timeout);
+            stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+                if (ec) {
+                    log::info(self->peer_ + ": TLS handshake failed: " + ec.message());
+                    self->server_closed_ = true;
+                    return self->do_close();
+                }
+                self->do_read_header();
+            });
+        } else {
+            do_read_header();
+        }
+    }
+
     // --- reading a request ---------------------------------------------------------------------------
 
     void do_read_header() {
@@ -100,9 +132,21 @@ private:
         // limit that applies (unlimited for PUT, max_xml_body_bytes otherwise) is set once the
         // method is known.
         header_parser_->body_limit(boost::none);
-        stream_.expires_after(buffer_.size() ? state_.config.header_timeout : state_.config.idle_timeout);
+        if (buffer_.size() > 0) return read_header_in_time();
+        // Idle until the first byte arrives (the keep-alive timeout); from then on the whole header
+        // must come within the header timeout, so a client that dribbles it is cut off.
+        lowest().expires_after(state_.config.idle_timeout);
+        stream_.async_read_some(buffer_.prepare(8192), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+            self->buffer_.commit(n);
+            if (ec) return self->on_read_header(ec, 0);
+            self->read_header_in_time();
+        });
+    }
+
+    void read_header_in_time() {
+        lowest().expires_after(state_.config.header_timeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
-                                beast::bind_front_handler(&session::on_read_header, shared_from_this()));
+                                beast::bind_front_handler(&session::on_read_header, this->shared_from_this()));
     }
 
     void on_read_header(error_code ec, std::size_t) {
@@ -163,6 +207,14 @@ private:
         header_parser_.reset();
         body_parser_->body_limit(state_.config.max_xml_body_bytes);
         if (body_parser_->is_done()) return dispatch();
+        // Beast weighs Content-Length against the limit only while parsing the header: do it here.
+        if (auto declared = body_parser_->content_length(); declared && *declared > state_.config.max_xml_body_bytes) {
+            keep_alive_ = false;
+            log::info(peer_ + ": " + method_ + " " + target_ + ": request body of " + std::to_string(*declared) +
+                      " bytes refused unread");
+            return send_final(dav::error_reply(http::status::payload_too_large,
+                                               "request body over " + std::to_string(state_.config.max_xml_body_bytes) + " bytes"));
+        }
         continue_then(&session::read_request_body);
     }
 
@@ -192,8 +244,8 @@ private:
         auto& fields = upload_parser_ ? upload_parser_->get().base() : body_parser_->get().base();
         if (version_ < 11 || !beast::iequals(fields[http::field::expect], "100-continue")) return (this->*read_body)();
         auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-        stream_.expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *cont, [self = shared_from_this(), cont, read_body](error_code ec, std::size_t) {
+        lowest().expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *cont, [self = this->shared_from_this(), cont, read_body](error_code ec, std::size_t) {
             if (ec) return self->do_close();
             ((*self).*read_body)();
         });
@@ -205,9 +257,9 @@ private:
      */
     template <class Parser, class Done>
     void read_body_piece(Parser& parser, Done done) {
-        stream_.expires_after(state_.config.body_timeout);
+        lowest().expires_after(state_.config.body_timeout);
         http::async_read_some(stream_, buffer_, parser,
-                              [self = shared_from_this(), &parser, done](error_code ec, std::size_t n) {
+                              [self = this->shared_from_this(), &parser, done](error_code ec, std::size_t n) {
                                   if (!ec && self->too_slow(n)) ec = beast::error::timeout;
                                   if (!ec && !parser.is_done()) return self->read_body_piece(parser, done);
                                   ((*self).*done)(ec);
@@ -323,7 +375,7 @@ private:
         stop_source_ = std::stop_source();
         // No read or write is pending while the worker runs; a stream timer left armed would fail
         // the next operation at once (basic_stream.hpp).
-        stream_.expires_never();
+        lowest().expires_never();
         watch_client();
     }
 
@@ -352,14 +404,14 @@ private:
         if (hooks_->silent) settings.enabled = false;
         if (hooks_->close_after) {
             close_timer_.expires_after(*hooks_->close_after);
-            close_timer_.async_wait([self = shared_from_this()](error_code ec) {
+            close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
                 if (ec || self->phase_ != phase::running) return;
                 log::info(self->peer_ + ": " + self->method_ + " " + self->target_ + ": closing mid-wait (Keepdav-Close-After)");
                 self->server_closed_ = true;
                 self->do_close();
             });
         }
-        auto begin = [self = shared_from_this(), settings] {
+        auto begin = [self = this->shared_from_this(), settings] {
             self->apply(self->schedule_.start(settings, clock::now()));
             self->hold_timer_.expires_after(hold_time(*self->hooks_, std::chrono::duration_cast<test_hooks::duration>(settings.after),
                                                       std::chrono::duration_cast<test_hooks::duration>(settings.interval)));
@@ -376,9 +428,9 @@ private:
         if (!hooks_->unasked_continue || version_ < 11 || hooks_->silent) return begin();
         // A 100 Continue the client did not ask for, before anything else (the one write in flight).
         auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-        stream_.expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *cont, [self = shared_from_this(), cont, begin](error_code ec, std::size_t) {
-            self->stream_.expires_never();
+        lowest().expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *cont, [self = this->shared_from_this(), cont, begin](error_code ec, std::size_t) {
+            self->lowest().expires_never();
             if (ec) return self->do_close();
             self->note_interim(100);
             begin();
@@ -386,7 +438,7 @@ private:
     }
 
     void run_on_pool(dav::operation op) {
-        net::post(state_.fs_pool, [self = shared_from_this(), op = std::move(op), stop = stop_source_.get_token()]() {
+        net::post(state_.fs_pool, [self = this->shared_from_this(), op = std::move(op), stop = stop_source_.get_token()]() {
             dav::operation_context oc{stop, *op.progress};
             dav::reply r;
             try {
@@ -419,7 +471,7 @@ private:
         if (watching_ || buffer_.size() >= max_buffered_ahead) return;
         watching_ = true;
         stream_.async_read_some(net::buffer(watch_buffer_),
-                                beast::bind_front_handler(&session::on_watch, shared_from_this()));
+                                beast::bind_front_handler(&session::on_watch, this->shared_from_this()));
     }
 
     void on_watch(error_code ec, std::size_t n) {
@@ -454,7 +506,7 @@ private:
         case action::nothing: return;
         case action::arm_timer:
             interim_timer_.expires_at(s.at);
-            interim_timer_.async_wait([self = shared_from_this()](error_code ec) {
+            interim_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
                 if (ec == net::error::operation_aborted || self->phase_ != phase::running) return;
                 self->apply(self->schedule_.timer_fired(clock::now()));
             });
@@ -481,9 +533,9 @@ private:
             if (hooks_ && hooks_->status_uri) progress_->item_done(200, request_rel(), false);
             describe_progress(*res);
         }
-        stream_.expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *res, [self = shared_from_this(), res](error_code ec, std::size_t) {
-            self->stream_.expires_never();
+        lowest().expires_after(state_.config.write_timeout);
+        http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+            self->lowest().expires_never();
             if (!ec) self->note_interim(res->result_int());
             else log::info(self->peer_ + ": " + self->operation_description_ + ": writing a 102 failed (" +
                            ec.message() + "); stopping the operation");
@@ -574,9 +626,9 @@ private:
         if (final_->close_connection || closing_) keep_alive_ = false;
         auto message = make_message(*final_);
         final_.reset();
-        stream_.expires_after(state_.config.write_timeout);
+        lowest().expires_after(state_.config.write_timeout);
         beast::async_write(stream_, std::move(message),
-                           beast::bind_front_handler(&session::on_final_written, shared_from_this()));
+                           beast::bind_front_handler(&session::on_final_written, this->shared_from_this()));
     }
 
     void on_final_written(error_code ec, std::size_t) {
@@ -590,7 +642,7 @@ private:
             // The watch read is the only operation left pending; end it, then read the next request.
             resume_after_watch_ = true;
             error_code ignored;
-            stream_.socket().cancel(ignored);
+            lowest().socket().cancel(ignored);
             return;
         }
         after_final();
@@ -649,11 +701,11 @@ private:
         interim_timer_.cancel();
         upload_.reset();
         error_code ignored;
-        stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-        stream_.close();
+        lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
+        lowest().close();
     }
 
-    beast::tcp_stream stream_;
+    Stream stream_;
     shared_state& state_;
     beast::flat_buffer buffer_;
     net::steady_timer interim_timer_;
@@ -682,7 +734,6 @@ private:
     bool closing_ = false;
     bool keep_alive_ = true;
     bool is_head_ = false;
-    bool tls_ = false;
     unsigned version_ = 11;
 
     // For the access log and the 102s.
@@ -700,38 +751,37 @@ private:
     unsigned final_status_ = 0;
     std::uint64_t body_bytes_ = 0;
 
-    friend void close_when_idle(const std::shared_ptr<session>&);
-    friend void abort_session(const std::shared_ptr<session>&);
 };
 
-void start_session(tcp::socket socket, shared_state& state) {
-    std::make_shared<session>(std::move(socket), state)->run();
+void start_session(tcp::socket socket, shared_state& state, net::ssl::context* tls) {
+    if (tls) {
+        using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+        std::make_shared<session<tls_stream>>(tls_stream(beast::tcp_stream(std::move(socket)), *tls), state)->run();
+    } else {
+        std::make_shared<session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state)->run();
+    }
 }
 
-void close_when_idle(const std::shared_ptr<session>& s) {
-    net::post(s->stream_.get_executor(), [s] { s->close_when_idle(); });
-}
+void close_when_idle(const std::shared_ptr<session_base>& s) { s->post_close_when_idle(); }
 
-void abort_session(const std::shared_ptr<session>& s) {
-    net::post(s->stream_.get_executor(), [s] { s->abort(); });
-}
+void abort_session(const std::shared_ptr<session_base>& s) { s->post_abort(); }
 
 // --- shared_state's registry -----------------------------------------------------------------------
 
-void shared_state::add(session* s, std::weak_ptr<session> weak) {
+void shared_state::add(session_base* s, std::weak_ptr<session_base> weak) {
     std::lock_guard lock(mutex_);
     sessions_.emplace(s, std::move(weak));
 }
 
-void shared_state::remove(session* s) {
+void shared_state::remove(session_base* s) {
     std::lock_guard lock(mutex_);
     sessions_.erase(s);
     if (sessions_.empty()) empty_.notify_all();
 }
 
-std::vector<std::shared_ptr<session>> shared_state::sessions() {
+std::vector<std::shared_ptr<session_base>> shared_state::sessions() {
     std::lock_guard lock(mutex_);
-    std::vector<std::shared_ptr<session>> out;
+    std::vector<std::shared_ptr<session_base>> out;
     for (auto& [_, weak] : sessions_)
         if (auto s = weak.lock()) out.push_back(std::move(s));
     return out;

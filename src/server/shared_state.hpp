@@ -19,7 +19,7 @@
 
 namespace keepdav::server {
 
-class session;
+class session_base;
 
 struct shared_state {
     shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table,
@@ -36,9 +36,9 @@ struct shared_state {
     net::thread_pool fs_pool;
 
     // --- open connections --------------------------------------------------------------------------
-    void add(session* s, std::weak_ptr<session> weak);
-    void remove(session* s);
-    std::vector<std::shared_ptr<session>> sessions();
+    void add(session_base* s, std::weak_ptr<session_base> weak);
+    void remove(session_base* s);
+    std::vector<std::shared_ptr<session_base>> sessions();
     std::size_t session_count();
     /** Waits until no connection is open or `deadline` passes; answers true if none is open. */
     bool wait_until_empty(std::chrono::steady_clock::time_point deadline);
@@ -48,7 +48,7 @@ struct shared_state {
 private:
     std::mutex mutex_;
     std::condition_variable empty_;
-    std::unordered_map<session*, std::weak_ptr<session>> sessions_;
+    std::unordered_map<session_base*, std::weak_ptr<session_base>> sessions_;
     std::atomic<bool> stopping_{false};
 };
 

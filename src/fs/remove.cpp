@@ -85,4 +85,37 @@ error_code remove_tree(const tree& t, std::string_view rel, walk_control& contro
     return {};
 }
 
+namespace {
+
+std::size_t sweep(int dir_fd, std::stop_token& stop, int level) {
+    if (level > max_tree_depth || stop.stop_requested()) return 0;
+    std::size_t removed = 0;
+    std::vector<std::string> subdirs;
+    for_each_entry(
+        dir_fd,
+        [&](const char* name, unsigned char type) {
+            if (is_internal_name(name)) {
+                if (::unlinkat(dir_fd, name, 0) == 0) ++removed;
+            } else if (type == DT_DIR) {
+                subdirs.emplace_back(name);
+            }
+            return !stop.stop_requested();
+        },
+        true);
+    for (const auto& name : subdirs) {
+        int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (fd < 0) continue;
+        unique_fd sub(fd);
+        removed += sweep(sub.get(), stop, level + 1);
+    }
+    return removed;
+}
+
+} // namespace
+
+std::size_t remove_leftovers(const tree& t, std::stop_token stop) {
+    auto root = t.open("", O_RDONLY | O_DIRECTORY);
+    return root ? sweep(root->get(), stop, 0) : 0;
+}
+
 } // namespace keepdav::fs

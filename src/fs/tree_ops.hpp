@@ -24,6 +24,13 @@ error_code remove_tree(const tree& t, std::string_view rel, walk_control& contro
                        std::vector<member_failure>& failures);
 
 /**
+ * Removes keepdav's own temporary files (internal names) left anywhere in the tree by a crash, and
+ * answers how many it removed. Files being written by this process are never named, so it is safe
+ * to run while serving.
+ */
+std::size_t remove_leftovers(const tree& t, std::stop_token stop);
+
+/**
  * Renames `src` to `dst` in one step. With `replace` false an existing `dst` fails with file_exists.
  * Across file systems it answers cross_device_link: the caller then copies and removes.
  */

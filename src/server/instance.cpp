@@ -1,4 +1,5 @@
 #include "log.hpp"
+#include "fs/tree_ops.hpp"
 #include "server/listener.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
@@ -36,6 +37,7 @@ struct instance::impl {
     std::vector<std::shared_ptr<server::listener>> listeners;
     std::vector<std::thread> threads;
     bool running = false;
+    std::stop_source sweep; ///< stops the start-up sweep for leftovers at shutdown
 };
 
 instance::instance(server_config config) : impl_(std::make_unique<impl>(std::move(config))) {}
@@ -102,6 +104,11 @@ void instance::start() {
         }
     }
     for (auto& l : im.listeners) l->start();
+    // Crash leftovers (only where a file system has no O_TMPFILE) go in the background.
+    net::post(im.state->fs_pool, [state = im.state.get(), stop = im.sweep.get_token()] {
+        if (auto n = fs::remove_leftovers(state->tree, stop))
+            log::info("removed " + std::to_string(n) + " temporary file(s) left by an earlier run");
+    });
     for (unsigned i = 0; i < io_threads; ++i)
         im.threads.emplace_back([ioc = im.ioc.get()] {
             try {
@@ -136,6 +143,7 @@ void instance::stop() {
         for (auto& s : im.state->sessions()) server::abort_session(s);
         im.state->wait_until_empty(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     }
+    im.sweep.request_stop();
     im.state->fs_pool.join(); // operations see their stop token and return
     im.work.reset();
     im.ioc->stop();

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> listen;
     std::vector<std::string> deny;
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
-    std::string state_dir, transcript, auth_file, tls_cert, tls_key;
+    std::string state_dir, transcript, auth_file, tls_cert, tls_key, access_log;
     double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
     bool no_infinity = false;
     bool no_processing = false, verbose = false;
@@ -98,6 +98,8 @@ int main(int argc, char** argv) {
         ("test-hooks", po::bool_switch(&config.test_hooks),
          "honour the Keepdav-* request headers that hold a request and shape its interim responses "
          "(for testing HTTP clients; see README)")
+        ("access-log", po::value(&access_log)->value_name("FILE"),
+         "append access lines (Combined Log Format, then interim=N time=S) here instead of stderr")
         ("transcript", po::value(&transcript)->value_name("FILE"),
          "append one JSON line per request: interim responses with times, final status, client_gone")
         ("read-only", po::bool_switch(&config.read_only), "answer 403 to every method that writes")
@@ -164,6 +166,7 @@ int main(int argc, char** argv) {
         }
         config.processing_enabled = !no_processing;
         config.transcript = transcript;
+        config.access_log = access_log;
         config.allow_propfind_infinity = !no_infinity;
         config.auth_file = auth_file;
         config.tls_cert = tls_cert;

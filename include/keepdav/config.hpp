@@ -74,6 +74,9 @@ struct server_config {
     /** Append one JSON line per request (interim responses, final status, client_gone) here. */
     std::filesystem::path transcript;
 
+    /** Access lines (Combined Log Format + 1xx count + seconds) go here; empty: to stderr with the log. */
+    std::filesystem::path access_log;
+
     /** Where 207 bodies that outgrow memory are spooled (as unnamed files). */
     std::filesystem::path spool_dir = "/tmp";
 

@@ -68,6 +68,7 @@ void instance::start() {
     if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
+    if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
     if (!im.config.auth_file.empty()) {
         auto auth = server::basic_auth::load(im.config.auth_file);
         if (!auth) throw std::runtime_error(auth.error());

@@ -176,6 +176,9 @@ private:
         target_ = std::string(head.target());
         user_agent_ = std::string(head[http::field::user_agent]);
         host_ = std::string(head[http::field::host]);
+        referer_ = std::string(head[http::field::referer]);
+        user_ = state_.auth && head.count(http::field::authorization) ? basic_auth::user_of(head[http::field::authorization])
+                                                                     : std::string();
         is_head_ = head.method() == http::verb::head;
         open_record();
 
@@ -650,16 +653,36 @@ private:
 
     void after_final() { do_read_header(); }
 
+    /**
+     * One line per request in the Combined Log Format, then the number of 1xx sent and the seconds
+     * the request took: `host - user [date] "request" status bytes "referer" "agent" interim=N time=S`.
+     */
     void log_access(error_code ec) {
-        std::string line = peer_ + " \"" + method_ + " " + target_ + " HTTP/" + (version_ >= 11 ? "1.1" : "1.0") +
-                           "\" " + std::to_string(final_status_) + " " + std::to_string(body_bytes_) +
-                           " interim=" + std::to_string(interims_sent_);
+        char date[40];
+        std::time_t now = std::time(nullptr);
+        std::tm tm{};
+        ::gmtime_r(&now, &tm);
+        std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
+        auto quoted = [](std::string_view s) {
+            std::string out = "\"";
+            for (char c : s) {
+                if (c == '"' || c == '\\') out.push_back('\\');
+                if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+            }
+            return out + "\"";
+        };
+        std::string line = peer_ + " - " + (user_.empty() ? "-" : user_) + " " + date + " " +
+                           quoted(method_ + " " + target_ + (version_ >= 11 ? " HTTP/1.1" : " HTTP/1.0")) + " " +
+                           std::to_string(final_status_) + " " + std::to_string(body_bytes_) + " " + quoted(referer_) +
+                           " " + quoted(user_agent_) + " interim=" + std::to_string(interims_sent_);
         char seconds[32];
-        std::snprintf(seconds, sizeof seconds, " time=%.3fs", seconds_since(request_started_));
+        std::snprintf(seconds, sizeof seconds, " time=%.3f", seconds_since(request_started_));
         line += seconds;
-        line += " ua=\"" + user_agent_ + "\"";
-        if (ec) line += " write-error=\"" + ec.message() + "\"";
-        log::info(line);
+        if (ec) line += " write-error=" + quoted(ec.message());
+        if (state_.access_log)
+            state_.access_log->append(line);
+        else
+            log::info(line);
     }
 
     void open_record() {
@@ -742,6 +765,8 @@ private:
     std::string target_;
     std::string user_agent_;
     std::string host_;
+    std::string referer_;
+    std::string user_;
     std::string operation_description_;
     clock::time_point request_started_ = clock::now();
     double operation_seconds_ = 0;

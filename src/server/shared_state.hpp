@@ -6,6 +6,7 @@
 #include "net.hpp"
 #include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
+#include "server/line_file.hpp"
 #include "server/transcript.hpp"
 
 #include <keepdav/config.hpp>
@@ -33,6 +34,7 @@ struct shared_state {
     const std::unique_ptr<locks::lock_store> locks;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
+    std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
 
     // --- open connections --------------------------------------------------------------------------

@@ -35,18 +35,4 @@ std::string to_json(const request_record& r) {
     return out;
 }
 
-transcript_log::transcript_log(const std::filesystem::path& file) : file_(std::fopen(file.c_str(), "ae")) {
-    if (!file_) throw std::runtime_error("cannot open the transcript " + file.string() + ": " + std::strerror(errno));
-}
-
-transcript_log::~transcript_log() { std::fclose(file_); }
-
-void transcript_log::append(const request_record& r) {
-    std::string line = to_json(r);
-    line.push_back('\n');
-    std::lock_guard lock(mutex_);
-    std::fwrite(line.data(), 1, line.size(), file_);
-    std::fflush(file_);
-}
-
 } // namespace keepdav::server

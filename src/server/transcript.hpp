@@ -1,6 +1,8 @@
 #pragma once
 // --transcript FILE: one JSON object per request (JSON Lines), flushed as each request ends, so a
 // test can read what its client lived through while the server runs.
+#include "server/line_file.hpp"
+
 #include <cstdio>
 #include <filesystem>
 #include <mutex>
@@ -34,16 +36,12 @@ std::string to_json(const request_record& r);
 class transcript_log {
 public:
     /** Opens `file` for appending; throws std::runtime_error when it cannot. */
-    explicit transcript_log(const std::filesystem::path& file);
-    ~transcript_log();
-    transcript_log(const transcript_log&) = delete;
-    transcript_log& operator=(const transcript_log&) = delete;
+    explicit transcript_log(const std::filesystem::path& file) : file_(file) {}
 
-    void append(const request_record& r);
+    void append(const request_record& r) { file_.append(to_json(r)); }
 
 private:
-    std::mutex mutex_;
-    std::FILE* file_;
+    line_file file_;
 };
 
 } // namespace keepdav::server

@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every test keepdav has, as CI runs them (the README's test command calls this):
+#   1. the whole suite (unit, integration, real clients), warnings as errors;
+#   2. the whole suite again under AddressSanitizer + UndefinedBehaviorSanitizer;
+#   3. the integration tests under ThreadSanitizer;
+#   4. each libFuzzer target for a short while from its seed corpus (clang).
+# KEEPDAV_QUICK=1 runs only stage 1. FUZZ_SECONDS (default 20) is the time per fuzz target.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+jobs=$(nproc)
+stage() { printf '\n===== %s =====\n' "$*"; }
+
+stage "build and test"
+cmake -S . -B build -DKEEPDAV_WERROR=ON >/dev/null
+cmake --build build -j"$jobs"
+ctest --test-dir build --output-on-failure
+[ "${KEEPDAV_QUICK:-0}" = 1 ] && exit 0
+
+stage "AddressSanitizer + UndefinedBehaviorSanitizer: every test"
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKEEPDAV_SANITIZE=address,undefined >/dev/null
+cmake --build build-asan -j"$jobs"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    ctest --test-dir build-asan --output-on-failure
+
+stage "ThreadSanitizer: the integration tests"
+cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKEEPDAV_SANITIZE=thread >/dev/null
+cmake --build build-tsan -j"$jobs" --target keepdav_integration keepdav keepdav-probe
+TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir build-tsan -L integration --output-on-failure
+
+stage "libFuzzer: each target for ${FUZZ_SECONDS:-20} s"
+cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKEEPDAV_FUZZ=ON -DKEEPDAV_TESTS=OFF >/dev/null
+cmake --build build-fuzz -j"$jobs" --target fuzz_target fuzz_if_header fuzz_xml_bodies fuzz_range
+for target in target if_header xml_bodies range; do
+    corpus=$(mktemp -d) # new inputs go here; the seed corpus in the repository stays as it is
+    build-fuzz/tests/fuzz/fuzz_$target -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
+        "$corpus" "tests/fuzz/corpus/$target" 2>&1 | grep -E "^#|stat::number_of_executed_units|ERROR|SUMMARY" | tail -3
+    rm -rf "$corpus"
+done
+echo "all stages passed"

@@ -99,7 +99,7 @@ int main(int argc, char** argv) {
          "honour the Keepdav-* request headers that hold a request and shape its interim responses "
          "(for testing HTTP clients; see README)")
         ("access-log", po::value(&access_log)->value_name("FILE"),
-         "append access lines (Combined Log Format, then interim=N time=S) here instead of stderr")
+         "where access lines go (Combined Log Format, then interim=N time=S): a file, 'stderr' (the default) or 'off'")
         ("transcript", po::value(&transcript)->value_name("FILE"),
          "append one JSON line per request: interim responses with times, final status, client_gone")
         ("read-only", po::bool_switch(&config.read_only), "answer 403 to every method that writes")
@@ -166,7 +166,10 @@ int main(int argc, char** argv) {
         }
         config.processing_enabled = !no_processing;
         config.transcript = transcript;
-        config.access_log = access_log;
+        if (access_log == "off")
+            config.access_log_off = true;
+        else if (access_log != "stderr")
+            config.access_log = access_log;
         config.allow_propfind_infinity = !no_infinity;
         config.auth_file = auth_file;
         config.tls_cert = tls_cert;

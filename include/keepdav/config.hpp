@@ -76,6 +76,7 @@ struct server_config {
 
     /** Access lines (Combined Log Format + 1xx count + seconds) go here; empty: to stderr with the log. */
     std::filesystem::path access_log;
+    bool access_log_off = false;
 
     /** Where 207 bodies that outgrow memory are spooled (as unnamed files). */
     std::filesystem::path spool_dir = "/tmp";

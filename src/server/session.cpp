@@ -24,6 +24,8 @@
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <array>
+
+#include <sys/sendfile.h>
 #include <cstring>
 #include <optional>
 #include <stop_token>
@@ -37,6 +39,8 @@ using boost::system::error_code;
 
 /** Pipelined bytes read while an operation runs are kept for the next request, up to this much. */
 constexpr std::size_t max_buffered_ahead = 64 * 1024;
+/** File bodies from this size on go out with sendfile(2) on plain TCP. */
+constexpr std::uint64_t sendfile_threshold = 64 * 1024;
 /** The most a 102's Status-URI header carries. */
 constexpr std::size_t max_status_uri_bytes = 2048;
 
@@ -133,11 +137,28 @@ private:
         // method is known.
         header_parser_->body_limit(boost::none);
         if (buffer_.size() > 0) return read_header_in_time();
-        // Idle until the first byte arrives (the keep-alive timeout); from then on the whole header
-        // must come within the header timeout, so a client that dribbles it is cut off.
-        lowest().expires_after(state_.config.idle_timeout);
-        stream_.async_read_some(buffer_.prepare(8192), [self = this->shared_from_this()](error_code ec, std::size_t n) {
-            self->buffer_.commit(n);
+        // Idle until the client sends again (the keep-alive timeout): wait for readability with no
+        // buffer, so that an idle connection holds no memory for reading. From the first byte on,
+        // the whole header must come within the header timeout: a client that dribbles is cut off.
+        if constexpr (tls_) {
+            // OpenSSL may already hold application data read during the handshake, which the socket
+            // will never signal again: read through the TLS stream instead.
+            lowest().expires_after(state_.config.idle_timeout);
+            stream_.async_read_some(buffer_.prepare(1024), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+                self->buffer_.commit(n);
+                if (ec) return self->on_read_header(ec, 0);
+                self->read_header_in_time();
+            });
+            return;
+        }
+        buffer_.shrink_to_fit();
+        close_timer_.expires_after(state_.config.idle_timeout);
+        close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+            if (!ec && self->phase_ == phase::reading_header) self->do_close(); // idle too long: not an error
+        });
+        lowest().socket().async_wait(tcp::socket::wait_read, [self = this->shared_from_this()](error_code ec) {
+            self->close_timer_.cancel();
+            if (self->phase_ == phase::closed) return;
             if (ec) return self->on_read_header(ec, 0);
             self->read_header_in_time();
         });
@@ -473,17 +494,14 @@ private:
     void watch_client() {
         if (watching_ || buffer_.size() >= max_buffered_ahead) return;
         watching_ = true;
-        stream_.async_read_some(net::buffer(watch_buffer_),
+        // Into the request buffer itself: it holds nothing else while the operation runs.
+        stream_.async_read_some(buffer_.prepare(4096),
                                 beast::bind_front_handler(&session::on_watch, this->shared_from_this()));
     }
 
     void on_watch(error_code ec, std::size_t n) {
         watching_ = false;
-        if (n > 0) {
-            auto space = buffer_.prepare(n);
-            std::memcpy(space.data(), watch_buffer_.data(), n);
-            buffer_.commit(n);
-        }
+        buffer_.commit(n); // pipelined bytes, kept for the next request
         if (phase_ == phase::closed) return;
         if (phase_ == phase::running) {
             if (!ec) return watch_client();
@@ -627,11 +645,71 @@ private:
         body_bytes_ = final_->body_size();
         // Shutting down: tell the client this connection ends with this response.
         if (final_->close_connection || closing_) keep_alive_ = false;
+        if constexpr (!tls_) {
+            auto* range = std::get_if<dav::file_range>(&final_->body);
+            if (range && !is_head_ && !final_->chunked && range->length >= sendfile_threshold) return write_with_sendfile();
+        }
         auto message = make_message(*final_);
         final_.reset();
         lowest().expires_after(state_.config.write_timeout);
         beast::async_write(stream_, std::move(message),
                            beast::bind_front_handler(&session::on_final_written, this->shared_from_this()));
+    }
+
+    /** A large file body on plain TCP: Beast writes the header, sendfile(2) the bytes (no copies). */
+    struct file_response {
+        http::response<fd_range_body> res;
+        http::response_serializer<fd_range_body> serializer{res};
+        explicit file_response(http::response<fd_range_body>&& r) : res(std::move(r)) {}
+    };
+
+    void write_with_sendfile() {
+        http::response<fd_range_body> res{final_->status, version_ >= 11 ? 11u : 10u};
+        static_cast<http::fields&>(res) = std::move(final_->fields);
+        res.body() = std::get<dav::file_range>(final_->body);
+        finish_headers(res, *final_);
+        res.content_length(res.body().length);
+        final_.reset();
+        auto job = std::make_shared<file_response>(std::move(res));
+        lowest().expires_after(state_.config.write_timeout);
+        http::async_write_header(stream_, job->serializer, [self = this->shared_from_this(), job](error_code ec, std::size_t) {
+            if (ec) return self->on_final_written(ec, 0);
+            error_code ignored;
+            self->lowest().socket().native_non_blocking(true, ignored);
+            self->send_file_body(job, job->res.body().offset, job->res.body().length);
+        });
+    }
+
+    void send_file_body(std::shared_ptr<file_response> job, std::uint64_t offset, std::uint64_t remaining) {
+        int socket_fd = lowest().socket().native_handle();
+        int file_fd = job->res.body().file->get();
+        while (remaining > 0) {
+            off_t position = static_cast<off_t>(offset);
+            ssize_t n = ::sendfile(socket_fd, file_fd, &position, std::min<std::uint64_t>(remaining, 1 << 21));
+            if (n > 0) {
+                offset += n;
+                remaining -= n;
+                continue;
+            }
+            if (n < 0 && errno == EINTR) continue;
+            if (n < 0 && errno == EAGAIN) {
+                // The socket buffer is full: wait until the client has read some, within the write timeout.
+                hold_timer_.expires_after(state_.config.write_timeout);
+                hold_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+                    if (!ec) self->lowest().socket().cancel();
+                });
+                lowest().socket().async_wait(tcp::socket::wait_write,
+                                             [self = this->shared_from_this(), job, offset, remaining](error_code ec) {
+                                                 self->hold_timer_.cancel();
+                                                 if (ec) return self->on_final_written(ec, 0);
+                                                 self->send_file_body(job, offset, remaining);
+                                             });
+                return;
+            }
+            // n == 0: the file shrank under us; the promised Content-Length cannot be kept.
+            return on_final_written(n == 0 ? error_code(EIO, boost::system::system_category()) : fs::last_error(), 0);
+        }
+        on_final_written({}, 0);
     }
 
     void on_final_written(error_code ec, std::size_t) {
@@ -658,6 +736,7 @@ private:
      * the request took: `host - user [date] "request" status bytes "referer" "agent" interim=N time=S`.
      */
     void log_access(error_code ec) {
+        if (state_.config.access_log_off) return;
         char date[40];
         std::time_t now = std::time(nullptr);
         std::tm tm{};
@@ -681,13 +760,14 @@ private:
         if (ec) line += " write-error=" + quoted(ec.message());
         if (state_.access_log)
             state_.access_log->append(line);
-        else
+        else if (!state_.config.access_log_off)
             log::info(line);
     }
 
     void open_record() {
+        record_open_ = state_.transcript != nullptr; // built only for --transcript
+        if (!record_open_) return;
         record_ = {};
-        record_open_ = true;
         auto now = std::chrono::system_clock::now();
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
         std::time_t secs = static_cast<std::time_t>(ms / 1000);
@@ -749,7 +829,6 @@ private:
     dav::request request_;
     std::optional<dav::reply> final_;
     std::shared_ptr<dav::operation_progress> progress_;
-    std::array<char, 4096> watch_buffer_;
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;

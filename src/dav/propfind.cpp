@@ -37,7 +37,7 @@ public:
         case xml::propfind_body::kind::allprop:
             writer_.begin_propstat();
             for (const auto& p : live_properties())
-                if (p.applies(subject) && (p.in_allprop || wanted_too(p.name)) && !dead(p.name)) p.write(writer_, p.name, subject);
+                if ((p.in_allprop || wanted_too(p.name)) && p.applies(subject) && !dead(p.name)) p.write(writer_, p.name, subject);
             for (const auto& d : dead_) writer_.raw_property(d.value);
             writer_.end_propstat(ok_line);
             break;
@@ -85,7 +85,8 @@ public:
         r.status = http::status::multi_status;
         r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
         if (out_.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
-        r.chunked = true;
+        // In memory: streamed chunked. Spooled to a file: its length is known, and sendfile sends it.
+        r.chunked = std::holds_alternative<std::string>(r.body);
         return r;
     }
 
@@ -96,6 +97,7 @@ private:
     }
     /** A dead property of the current resource with this name, if any. */
     const fs::stored_property* dead(const xml::qname& name) const {
+        if (dead_.empty()) return nullptr; // the common case: no key to build
         auto key = property_key(name);
         for (const auto& d : dead_)
             if (d.key == key) return &d;

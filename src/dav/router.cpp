@@ -51,7 +51,7 @@ reply tree_operation_reply(http::status success, const std::vector<fs::member_fa
     r.status = http::status::multi_status;
     r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
     if (auto ec = body.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
-    r.chunked = true;
+    r.chunked = std::holds_alternative<std::string>(r.body);
     return r;
 }
 

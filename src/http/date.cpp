@@ -32,22 +32,62 @@ std::optional<std::time_t> make_time(int year, int month, int day, int hour, int
 
 } // namespace
 
+namespace {
+
+/** Writes `value` as `width` decimal digits, zero-padded (dates are formatted per PROPFIND entry). */
+char* put_digits(char* out, int value, int width) {
+    for (int i = width - 1; i >= 0; --i) {
+        out[i] = static_cast<char>('0' + value % 10);
+        value /= 10;
+    }
+    return out + width;
+}
+
+char* put_text(char* out, const char* text) {
+    while (*text) *out++ = *text++;
+    return out;
+}
+
+} // namespace
+
 std::string format_http_date(std::time_t t) {
     std::tm tm{};
     ::gmtime_r(&t, &tm);
-    char out[64];
-    std::snprintf(out, sizeof out, "%s, %02d %s %04d %02d:%02d:%02d GMT", day_names[tm.tm_wday], tm.tm_mday,
-                  month_names[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return out;
+    char out[32];
+    char* p = put_text(out, day_names[tm.tm_wday]);
+    p = put_text(p, ", ");
+    p = put_digits(p, tm.tm_mday, 2);
+    *p++ = ' ';
+    p = put_text(p, month_names[tm.tm_mon]);
+    *p++ = ' ';
+    p = put_digits(p, tm.tm_year + 1900, 4);
+    *p++ = ' ';
+    p = put_digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_sec, 2);
+    p = put_text(p, " GMT");
+    return std::string(out, p);
 }
 
 std::string format_rfc3339(std::time_t t) {
     std::tm tm{};
     ::gmtime_r(&t, &tm);
-    char out[64];
-    std::snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                  tm.tm_hour, tm.tm_min, tm.tm_sec);
-    return out;
+    char out[24];
+    char* p = put_digits(out, tm.tm_year + 1900, 4);
+    *p++ = '-';
+    p = put_digits(p, tm.tm_mon + 1, 2);
+    *p++ = '-';
+    p = put_digits(p, tm.tm_mday, 2);
+    *p++ = 'T';
+    p = put_digits(p, tm.tm_hour, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_min, 2);
+    *p++ = ':';
+    p = put_digits(p, tm.tm_sec, 2);
+    *p++ = 'Z';
+    return std::string(out, p);
 }
 
 std::optional<std::time_t> parse_http_date(std::string_view text) {

@@ -1,15 +1,20 @@
 #include "http/etag.hpp"
 
-#include <cstdio>
+#include <charconv>
 
 namespace keepdav::http_util {
 
 std::string etag_for(const fs::entry_info& info) {
-    char out[80];
     std::uint64_t mtime_ns = std::uint64_t(info.modified.tv_sec) * 1000000000u + std::uint64_t(info.modified.tv_nsec);
-    std::snprintf(out, sizeof out, "\"%llx-%llx-%llx\"", static_cast<unsigned long long>(info.inode),
-                  static_cast<unsigned long long>(info.size), static_cast<unsigned long long>(mtime_ns));
-    return out;
+    char out[64];
+    char* p = out;
+    *p++ = '"';
+    for (std::uint64_t part : {info.inode, info.size, mtime_ns}) {
+        if (p != out + 1) *p++ = '-';
+        p = std::to_chars(p, out + sizeof out, part, 16).ptr;
+    }
+    *p++ = '"';
+    return std::string(out, p);
 }
 
 } // namespace keepdav::http_util

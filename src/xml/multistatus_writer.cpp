@@ -5,14 +5,18 @@
 namespace keepdav::xml {
 
 void append_escaped(std::string& out, std::string_view text) {
-    for (char c : text) {
-        switch (c) {
+    // Most text has nothing to escape: copy the runs between special characters whole.
+    for (;;) {
+        auto special = text.find_first_of("&<>\"");
+        out.append(text.substr(0, special));
+        if (special == std::string_view::npos) return;
+        switch (text[special]) {
         case '&': out += "&amp;"; break;
         case '<': out += "&lt;"; break;
         case '>': out += "&gt;"; break;
-        case '"': out += "&quot;"; break;
-        default: out.push_back(c);
+        default: out += "&quot;"; break;
         }
+        text.remove_prefix(special + 1);
     }
 }
 

@@ -130,12 +130,6 @@ private:
     void do_read_header() {
         phase_ = phase::reading_header;
         if (closing_ && buffer_.size() == 0) return do_close();
-        header_parser_.emplace();
-        header_parser_->header_limit(state_.config.max_header_bytes);
-        // Beast checks Content-Length against the body limit as soon as the header is parsed; the
-        // limit that applies (unlimited for PUT, max_xml_body_bytes otherwise) is set once the
-        // method is known.
-        header_parser_->body_limit(boost::none);
         if (buffer_.size() > 0) return read_header_in_time();
         // Idle until the client sends again (the keep-alive timeout): wait for readability with no
         // buffer, so that an idle connection holds no memory for reading. From the first byte on,
@@ -165,6 +159,12 @@ private:
     }
 
     void read_header_in_time() {
+        header_parser_ = std::make_unique<http::request_parser<http::empty_body>>();
+        header_parser_->header_limit(state_.config.max_header_bytes);
+        // Beast checks Content-Length against the body limit as soon as the header is parsed; the
+        // limit that applies (unlimited for PUT, max_xml_body_bytes otherwise) is set once the
+        // method is known.
+        header_parser_->body_limit(boost::none);
         lowest().expires_after(state_.config.header_timeout);
         http::async_read_header(stream_, buffer_, *header_parser_,
                                 beast::bind_front_handler(&session::on_read_header, this->shared_from_this()));
@@ -227,7 +227,7 @@ private:
         }
 
         if (head.method() == http::verb::put) return begin_upload();
-        body_parser_.emplace(std::move(*header_parser_));
+        body_parser_ = std::make_unique<http::request_parser<http::string_body>>(std::move(*header_parser_));
         header_parser_.reset();
         body_parser_->body_limit(state_.config.max_xml_body_bytes);
         if (body_parser_->is_done()) return dispatch();
@@ -251,7 +251,7 @@ private:
             return send_final(std::move(*refusal));
         }
         upload_.emplace(std::move(std::get<dav::upload>(started)));
-        upload_parser_.emplace(std::move(*header_parser_));
+        upload_parser_ = std::make_unique<http::request_parser<fd_sink_body>>(std::move(*header_parser_));
         header_parser_.reset();
         if (state_.config.max_put_bytes)
             upload_parser_->body_limit(state_.config.max_put_bytes);
@@ -566,7 +566,7 @@ private:
 
     void note_interim(unsigned status) {
         ++interims_sent_;
-        record_.interims.push_back({seconds_since(request_started_), status});
+        if (record_open_) record_->interims.push_back({seconds_since(request_started_), status});
     }
 
     /** The request's path beneath the root, for synthetic progress. */
@@ -767,30 +767,30 @@ private:
     void open_record() {
         record_open_ = state_.transcript != nullptr; // built only for --transcript
         if (!record_open_) return;
-        record_ = {};
+        record_ = std::make_unique<request_record>();
         auto now = std::chrono::system_clock::now();
         auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count();
         std::time_t secs = static_cast<std::time_t>(ms / 1000);
         char millis[8];
         std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(ms % 1000));
-        record_.time = http_util::format_rfc3339(secs);
-        record_.time.insert(record_.time.size() - 1, millis, 4); // "...:37Z" -> "...:37.123Z"
-        record_.remote = peer_;
-        record_.method = method_;
-        record_.target = target_;
-        record_.version = version_;
-        record_.user_agent = user_agent_;
+        record_->time = http_util::format_rfc3339(secs);
+        record_->time.insert(record_->time.size() - 1, millis, 4); // "...:37Z" -> "...:37.123Z"
+        record_->remote = peer_;
+        record_->method = method_;
+        record_->target = target_;
+        record_->version = version_;
+        record_->user_agent = user_agent_;
     }
 
     /** Ends the request's transcript entry (once). */
     void close_record(std::optional<unsigned> status, bool client_gone) {
         if (!record_open_) return;
         record_open_ = false;
-        record_.status = status;
-        record_.total = seconds_since(request_started_);
-        if (status) record_.final_t = record_.total;
-        record_.client_gone = client_gone;
-        if (state_.transcript) state_.transcript->append(record_);
+        record_->status = status;
+        record_->total = seconds_since(request_started_);
+        if (status) record_->final_t = record_->total;
+        record_->client_gone = client_gone;
+        if (state_.transcript) state_.transcript->append(*record_);
     }
 
     void do_close() {
@@ -817,14 +817,15 @@ private:
     interim_schedule schedule_;
     std::optional<test_hooks> hooks_;
     std::function<dav::outcome()> held_work_;
-    request_record record_;
+    std::unique_ptr<request_record> record_; ///< only with --transcript
     bool record_open_ = false;
     bool server_closed_ = false;
     std::stop_source stop_source_{std::nostopstate};
 
-    std::optional<http::request_parser<http::empty_body>> header_parser_;
-    std::optional<http::request_parser<http::string_body>> body_parser_;
-    std::optional<http::request_parser<fd_sink_body>> upload_parser_;
+    // On the heap, one request at a time: an idle keep-alive connection carries none of them.
+    std::unique_ptr<http::request_parser<http::empty_body>> header_parser_;
+    std::unique_ptr<http::request_parser<http::string_body>> body_parser_;
+    std::unique_ptr<http::request_parser<fd_sink_body>> upload_parser_;
     std::optional<dav::upload> upload_;
     dav::request request_;
     std::optional<dav::reply> final_;

@@ -187,10 +187,15 @@ TEST_CASE("the transcript has one line per request, with every interim and the f
     s.get({});
     auto lines = s.lines(2);
     REQUIRE(lines.size() == 2);
-    CHECK(lines[0].find("\"method\":\"GET\"") != std::string::npos);
-    CHECK(lines[0].find("\"target\":\"/a.txt\"") != std::string::npos);
-    CHECK(lines[0].find("\"user_agent\":\"keepdav-probe\"") != std::string::npos);
-    CHECK(lines[0].find("\"status\":102},{\"t\":") != std::string::npos);
-    CHECK(lines[0].find("\"status\":200,\"client_gone\":false") != std::string::npos);
-    CHECK(lines[1].find("\"interim\":[]") != std::string::npos);
+    // A line is written when the server finishes a request, which may come after the client has
+    // moved on to the next one: find each by what it says, not by its place.
+    auto held = lines[0].find("\"interim\":[]") == std::string::npos ? lines[0] : lines[1];
+    auto plain = held == lines[0] ? lines[1] : lines[0];
+    CHECK(held.find("\"method\":\"GET\"") != std::string::npos);
+    CHECK(held.find("\"target\":\"/a.txt\"") != std::string::npos);
+    CHECK(held.find("\"user_agent\":\"keepdav-probe\"") != std::string::npos);
+    CHECK(held.find("\"status\":102},{\"t\":") != std::string::npos);
+    CHECK(held.find("\"status\":200,\"client_gone\":false") != std::string::npos);
+    CHECK(plain.find("\"interim\":[]") != std::string::npos);
+    CHECK(plain.find("\"status\":200") != std::string::npos);
 }

@@ -1,5 +1,6 @@
 #include "dav/methods.hpp"
 #include "dav/spool.hpp"
+#include "fs/open_file_cache.hpp"
 #include "http/byte_range.hpp"
 #include "http/date.hpp"
 #include "http/etag.hpp"
@@ -69,10 +70,10 @@ bool range_still_valid(std::string_view if_range, const std::string& etag, std::
 } // namespace
 
 outcome handle_get_head(const request& req, const context& ctx, const resource_path& path) {
-    auto fd = ctx.tree.open(path.rel, O_RDONLY);
-    if (!fd) return error_reply(status_logged(fd.error(), path_role::target, std::string(req.method_string()) + " /" + path.rel));
-    auto info = fs::stat_fd(fd->get());
-    if (!info) return error_reply(status_logged(info.error(), path_role::target, "GET"));
+    auto opened = fs::open_file_cache::for_this_thread().open(ctx.tree, path.rel);
+    if (!opened)
+        return error_reply(status_logged(opened.error(), path_role::target, std::string(req.method_string()) + " /" + path.rel));
+    const fs::entry_info* info = &opened->info;
     if (info->is_directory()) return collection_index(ctx, path);
     if (info->type != fs::kind::file) return error_reply(http::status::forbidden, "not a regular file");
 
@@ -82,7 +83,7 @@ outcome handle_get_head(const request& req, const context& ctx, const resource_p
     r.fields.set(http::field::etag, etag);
     r.fields.set(http::field::last_modified, http_util::format_http_date(info->modified.tv_sec));
     r.fields.set(http::field::accept_ranges, "bytes");
-    auto file = std::make_shared<fs::unique_fd>(std::move(*fd));
+    auto file = opened->fd;
     r.body = file_range{file, 0, info->size};
     auto range = req[http::field::range];
     if (range.empty() || !range_still_valid(req[http::field::if_range], etag, info->modified.tv_sec)) return r;

@@ -1,5 +1,6 @@
 #include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "fs/open_file_cache.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -44,6 +45,7 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
 }
 
 reply finish_put(upload& up, const context&) {
+    fs::open_file_cache::clear_all_soon(); // a file replaced must not stay pinned by a descriptor kept for GET
     if (auto ec = up.file->commit(true)) return error_reply(status_logged(ec, path_role::parent, "PUT /" + up.rel));
     return empty_reply(up.existed ? http::status::no_content : http::status::created);
 }

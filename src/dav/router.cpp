@@ -1,6 +1,7 @@
 #include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 #include "dav/spool.hpp"
+#include "fs/open_file_cache.hpp"
 #include "log.hpp"
 #include "xml/multistatus_writer.hpp"
 
@@ -69,6 +70,8 @@ outcome handle(const request& req, const context& ctx) {
         log::info(std::string(req.method_string()) + " " + std::string(req.target()) + ": 403 (read-only server)");
         return error_reply(http::status::forbidden, "this server is read-only");
     }
+    // Descriptors kept open for GET must not keep files this request removes or replaces.
+    if (!reads) fs::open_file_cache::clear_all_soon();
     if (req.method() == http::verb::get || req.method() == http::verb::head || req.method() == http::verb::options)
         if (auto refused = check_preconditions(req.base(), ctx, path->rel, {})) return std::move(*refused);
     switch (req.method()) {

@@ -63,6 +63,19 @@ struct fd_range_body {
     };
 };
 
+/** Writes all of `size` bytes to `fd`; the error of the write that failed, if one did. */
+inline boost::system::error_code write_all(int fd, const void* bytes, std::size_t size) {
+    const char* data = static_cast<const char*>(bytes);
+    while (size > 0) {
+        ssize_t n = ::write(fd, data, size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return {errno, boost::system::system_category()};
+        data += n;
+        size -= static_cast<std::size_t>(n);
+    }
+    return {};
+}
+
 /** Request body: written to a file descriptor as it arrives. */
 struct fd_sink_body {
     struct value_type {
@@ -83,20 +96,12 @@ struct fd_sink_body {
             std::size_t total = 0;
             for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
                 net::const_buffer b = *it;
-                const char* data = static_cast<const char*>(b.data());
-                std::size_t left = b.size();
-                while (left > 0) {
-                    ssize_t n = ::write(body_.fd, data, left);
-                    if (n < 0 && errno == EINTR) continue;
-                    if (n < 0) {
-                        ec = {errno, boost::system::system_category()};
-                        return total;
-                    }
-                    data += n;
-                    left -= n;
-                    total += n;
-                    body_.written += n;
+                if (auto failure = write_all(body_.fd, b.data(), b.size())) {
+                    ec = failure;
+                    return total;
                 }
+                total += b.size();
+                body_.written += b.size();
             }
             return total;
         }

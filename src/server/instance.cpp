@@ -1,4 +1,5 @@
 #include "log.hpp"
+#include "fs/open_file_cache.hpp"
 #include "fs/tree_ops.hpp"
 #include "server/listener.hpp"
 #include "server/session.hpp"
@@ -9,16 +10,29 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <boost/asio/executor_work_guard.hpp>
 
-#include <optional>
 #include <stdexcept>
 #include <thread>
 
 namespace keepdav {
 
 namespace {
+
+/** How often each I/O thread closes the files its open-file cache no longer needs. */
+constexpr auto file_cache_sweep_interval = std::chrono::milliseconds(250);
+
+/** Runs the calling I/O thread's open-file cache expiry every file_cache_sweep_interval. */
+void sweep_file_cache(net::steady_timer& timer) {
+    timer.expires_after(file_cache_sweep_interval);
+    timer.async_wait([&timer](boost::system::error_code ec) {
+        if (ec) return;
+        fs::open_file_cache::for_this_thread().expire();
+        sweep_file_cache(timer);
+    });
+}
 
 unsigned cores() { return std::max(1u, std::thread::hardware_concurrency()); }
 
@@ -30,10 +44,13 @@ struct instance::impl {
     server_config config;
     std::unique_ptr<server::shared_state> state; // outlives the io_context: sessions deregister into it
     std::unique_ptr<net::ssl::context> tls; ///< null: plain HTTP
-    std::unique_ptr<net::io_context> ioc;
-    // Keeps the I/O threads running while the only work left is an operation on the file system pool,
+    // One context per I/O thread, each run by that thread alone (the nginx and lighttpd model): no
+    // strands, no locks shared between threads, no wake-ups of one thread by another.
+    std::vector<std::unique_ptr<net::io_context>> contexts;
+    // Keep the I/O threads running while the only work left is an operation on the file system pool,
     // whose completion must still be delivered to its connection.
-    std::optional<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
+    std::vector<std::unique_ptr<net::steady_timer>> cache_sweepers; ///< one per context
     std::vector<std::shared_ptr<server::listener>> listeners;
     std::vector<std::thread> threads;
     bool running = false;
@@ -89,8 +106,14 @@ void instance::start() {
         im.tls->use_private_key_file(im.config.tls_key.string(), net::ssl::context::pem, ec);
         if (ec) throw std::runtime_error("cannot use the key " + im.config.tls_key.string() + ": " + ec.message());
     }
-    im.ioc = std::make_unique<net::io_context>(static_cast<int>(io_threads));
-    im.work.emplace(im.ioc->get_executor());
+    std::vector<net::io_context*> contexts;
+    for (unsigned i = 0; i < io_threads; ++i) {
+        im.contexts.push_back(std::make_unique<net::io_context>(1));
+        im.work.push_back(net::make_work_guard(*im.contexts.back()));
+        contexts.push_back(im.contexts.back().get());
+        im.cache_sweepers.push_back(std::make_unique<net::steady_timer>(*im.contexts.back()));
+        sweep_file_cache(*im.cache_sweepers.back());
+    }
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");
     for (const auto& address : im.config.listen) {
         boost::system::error_code ec;
@@ -98,7 +121,7 @@ void instance::start() {
         if (ec) throw std::runtime_error("bad listen address " + address.host + ": " + ec.message());
         try {
             im.listeners.push_back(
-                std::make_shared<server::listener>(*im.ioc, tcp::endpoint(ip, address.port), *im.state, im.tls.get()));
+                std::make_shared<server::listener>(contexts, tcp::endpoint(ip, address.port), *im.state, im.tls.get()));
         } catch (const boost::system::system_error& e) {
             throw std::runtime_error("cannot listen on " + address.host + ":" + std::to_string(address.port) + ": " +
                                      e.code().message());
@@ -110,8 +133,8 @@ void instance::start() {
         if (auto n = fs::remove_leftovers(state->tree, stop))
             log::info("removed " + std::to_string(n) + " temporary file(s) left by an earlier run");
     });
-    for (unsigned i = 0; i < io_threads; ++i)
-        im.threads.emplace_back([ioc = im.ioc.get()] {
+    for (auto* context : contexts)
+        im.threads.emplace_back([ioc = context] {
             try {
                 ioc->run();
             } catch (const std::exception& e) {
@@ -146,12 +169,13 @@ void instance::stop() {
     }
     im.sweep.request_stop();
     im.state->fs_pool.join(); // operations see their stop token and return
-    im.work.reset();
-    im.ioc->stop();
+    im.work.clear();
+    for (auto& context : im.contexts) context->stop();
     for (auto& t : im.threads) t.join();
+    im.cache_sweepers.clear();
     im.threads.clear();
     im.listeners.clear();
-    im.ioc.reset(); // destroys what handlers were left, and with them their sessions
+    im.contexts.clear(); // destroys what handlers were left, and with them their sessions
     im.state.reset();
 }
 

@@ -4,13 +4,14 @@
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
 
-#include <boost/asio/strand.hpp>
 #include <boost/beast/core/bind_handler.hpp>
 
 namespace keepdav::server {
 
-listener::listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls)
-    : ioc_(ioc), acceptor_(net::make_strand(ioc)), backoff_(acceptor_.get_executor()), state_(state), tls_(tls) {
+listener::listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoint, shared_state& state,
+                   net::ssl::context* tls)
+    : contexts_(std::move(contexts)), acceptor_(*contexts_.front()), backoff_(acceptor_.get_executor()), state_(state),
+      tls_(tls) {
     acceptor_.open(endpoint.protocol());
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
@@ -28,7 +29,9 @@ void listener::stop() {
 }
 
 void listener::do_accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&listener::on_accept, shared_from_this()));
+    auto& context = *contexts_[next_context_];
+    next_context_ = (next_context_ + 1) % contexts_.size();
+    acceptor_.async_accept(context, beast::bind_front_handler(&listener::on_accept, shared_from_this()));
 }
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {

@@ -4,6 +4,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <memory>
+#include <vector>
 
 namespace boost::asio::ssl {
 class context;
@@ -13,12 +14,18 @@ namespace keepdav::server {
 
 struct shared_state;
 
-/** Accepts connections on one address, each onto its own strand. */
+/**
+ * Accepts connections on one address and hands them to the I/O contexts in turn. Each context is run
+ * by one thread, so a connection's handlers never run at once and need no strand.
+ */
 class listener : public std::enable_shared_from_this<listener> {
 public:
-    /** Binds and listens; throws boost::system::system_error when the address is unusable. */
-    /** With `tls` (which must outlive the listener), every connection is served over TLS. */
-    listener(net::io_context& ioc, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls);
+    /**
+     * Binds and listens (on the first of `contexts`); throws boost::system::system_error when the
+     * address is unusable. With `tls` (which must outlive the listener), every connection is served
+     * over TLS.
+     */
+    listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls);
     void start();
     void stop();
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
@@ -27,7 +34,8 @@ private:
     void do_accept();
     void on_accept(boost::system::error_code ec, tcp::socket socket);
 
-    net::io_context& ioc_;
+    std::vector<net::io_context*> contexts_;
+    std::size_t next_context_ = 0;
     tcp::acceptor acceptor_;
     net::steady_timer backoff_;
     std::chrono::steady_clock::time_point last_refusal_log_{};

@@ -11,7 +11,12 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/write.hpp>
 
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <thread>
 
 using keepdav::test::loopback_server;
 using keepdav::test::temp_tree;
@@ -79,4 +84,122 @@ TEST_CASE("two large bodies back to back on one kept-alive connection", "[integr
     auto second_body = received.find("\r\n\r\n", second) + 4;
     CHECK(received.size() - second_body == b.size());
     CHECK(received.compare(second_body, b.size(), b) == 0);
+}
+
+namespace {
+
+/** Sends `bytes` on a fresh connection to the server and reads until the server closes it. */
+std::string exchange(std::uint16_t port, const std::string& bytes) {
+    namespace net = boost::asio;
+    net::io_context ioc;
+    net::ip::tcp::socket socket(ioc);
+    socket.connect({net::ip::make_address("127.0.0.1"), port});
+    net::write(socket, net::buffer(bytes));
+    std::string received;
+    char chunk[65536];
+    boost::system::error_code ec;
+    while (!ec) received.append(chunk, socket.read_some(net::buffer(chunk), ec));
+    return received;
+}
+
+/** The descriptors of this process that name `path`, deleted or not. */
+std::size_t open_descriptors_on(const std::filesystem::path& path) {
+    std::size_t n = 0;
+    for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+        std::error_code ec;
+        auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+        if (!ec && target.starts_with(path.string())) ++n;
+    }
+    return n;
+}
+
+} // namespace
+
+TEST_CASE("a PUT of declared length lands whole, and the request pipelined behind it is answered",
+          "[integration][transfer]") {
+    temp_tree tree;
+    tree.write("other.txt", "next request");
+    keepdav::server_config c;
+    c.root = tree.path();
+    loopback_server server(c);
+    // Large enough for many direct reads; sent with the header and the next request in one go, so the
+    // first read holds body bytes and the last must stop where the body ends.
+    auto content = random_bytes(3 * 1024 * 1024 + 17);
+    auto received = exchange(server.port(), "PUT /up.bin HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                                std::to_string(content.size()) + "\r\n\r\n" + content +
+                                                "GET /other.txt HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    CHECK(received.starts_with("HTTP/1.1 201 Created\r\n"));
+    CHECK(received.ends_with("\r\n\r\nnext request"));
+    CHECK(tree.read("up.bin") == content);
+}
+
+TEST_CASE("a chunked PUT lands whole", "[integration][transfer]") {
+    temp_tree tree;
+    keepdav::server_config c;
+    c.root = tree.path();
+    loopback_server server(c);
+    auto content = random_bytes(200000);
+    std::string body;
+    for (std::size_t at = 0; at < content.size(); at += 70000) {
+        auto piece = content.substr(at, 70000);
+        char size[32];
+        std::snprintf(size, sizeof size, "%zx\r\n", piece.size());
+        body += size + piece + "\r\n";
+    }
+    body += "0\r\n\r\n";
+    auto received = exchange(server.port(), "PUT /chunked.bin HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                            "Connection: close\r\n\r\n" + body);
+    CHECK(received.starts_with("HTTP/1.1 201 Created\r\n"));
+    CHECK(tree.read("chunked.bin") == content);
+}
+
+TEST_CASE("a GET serves the file as it is now, however it changed on disk since the last GET",
+          "[integration][transfer]") {
+    temp_tree tree;
+    tree.write("f.txt", "first version");
+    keepdav::server_config c;
+    c.root = tree.path();
+    loopback_server server(c);
+    probe::request get;
+    get.url = server.url("/f.txt");
+    auto body_now = [&] {
+        auto r = probe::run(get);
+        REQUIRE(r.final_response);
+        return std::to_string(r.final_response->status) + " " + r.body;
+    };
+    CHECK(body_now() == "200 first version");
+    // Rewritten in place: the same inode, another length.
+    { std::ofstream(tree / "f.txt", std::ios::trunc) << "second, longer version"; }
+    CHECK(body_now() == "200 second, longer version");
+    // Replaced by another file, as editors save.
+    tree.write("f.tmp", "third");
+    std::filesystem::rename(tree / "f.tmp", tree / "f.txt");
+    CHECK(body_now() == "200 third");
+    // Made a symlink to a file outside the root.
+    temp_tree outside;
+    outside.write("secret", "outside the root");
+    std::filesystem::remove(tree / "f.txt");
+    std::filesystem::create_symlink(outside / "secret", tree / "f.txt");
+    CHECK(body_now().starts_with("403"));
+    std::filesystem::remove(tree / "f.txt");
+    CHECK(body_now().starts_with("404"));
+}
+
+TEST_CASE("a file deleted through DELETE is not kept open by the server", "[integration][transfer]") {
+    temp_tree tree;
+    tree.write("gone.bin", random_bytes(100000));
+    keepdav::server_config c;
+    c.root = tree.path();
+    loopback_server server(c);
+    probe::request req;
+    req.url = server.url("/gone.bin");
+    for (int i = 0; i < 3; ++i) CHECK(probe::run(req).final_response->status == 200);
+    req.method = "DELETE";
+    CHECK(probe::run(req).final_response->status == 204);
+    // The I/O threads drop what they kept within a quarter of a second of the DELETE, well before the
+    // one second an unused entry may otherwise live.
+    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
+    while (open_descriptors_on(tree / "gone.bin") > 0 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(open_descriptors_on(tree / "gone.bin") == 0);
 }

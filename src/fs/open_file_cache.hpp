@@ -1,0 +1,68 @@
+#pragma once
+// Regular files kept open between requests, one cache per I/O thread, so that a GET of a file served
+// a moment ago costs one statx instead of openat2 + statx + close.
+//
+// A cached descriptor is used only when a fresh statx of the path (final symlink not followed) names
+// the same device and inode with the same type and mode: the bytes are then read from the very file
+// the path names now, and the metadata is the fresh one. A path that now names another file (a PUT,
+// MOVE or DELETE through keepdav or anyone else) misses and is opened beneath the root as usual.
+//
+// An open descriptor keeps a deleted file's blocks allocated, so entries live at most max_age, the
+// owner of the thread calls expire() at least that often, and clear_all_soon() (after every request
+// that writes) drops every thread's entries at once.
+#include "fs/tree.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+namespace keepdav::fs {
+
+struct open_file {
+    std::shared_ptr<unique_fd> fd;
+    entry_info info;
+};
+
+class open_file_cache {
+public:
+    static constexpr auto max_age = std::chrono::seconds(1);
+    static constexpr std::size_t max_entries = 256;
+
+    /** The cache of the calling thread. */
+    static open_file_cache& for_this_thread();
+
+    /**
+     * Opens `rel` beneath the tree's root, or takes it from the cache. Directories and other
+     * non-regular files are returned too, but never kept.
+     */
+    result<open_file> open(const tree& t, std::string_view rel);
+
+    /** Closes entries older than max_age. */
+    void expire();
+
+    /** Makes every thread's cache drop its entries before its next use. */
+    static void clear_all_soon() { generation_.fetch_add(1, std::memory_order_relaxed); }
+
+    std::size_t size() const { return entries_.size(); }
+
+private:
+    struct entry {
+        std::shared_ptr<unique_fd> fd;
+        std::uint64_t device;
+        std::uint64_t inode;
+        mode_t mode;
+        std::chrono::steady_clock::time_point opened;
+    };
+    void clear_if_stale(const tree& t);
+
+    static inline std::atomic<std::uint64_t> generation_{0};
+    std::uint64_t seen_generation_ = 0;
+    const tree* tree_ = nullptr;
+    int root_fd_ = -1;
+    std::unordered_map<std::string, entry> entries_;
+};
+
+} // namespace keepdav::fs

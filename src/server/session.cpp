@@ -41,6 +41,11 @@ using boost::system::error_code;
 constexpr std::size_t max_buffered_ahead = 64 * 1024;
 /** File bodies from this size on go out with sendfile(2) on plain TCP. */
 constexpr std::uint64_t sendfile_threshold = 64 * 1024;
+/**
+ * The most one sendfile(2) call sends: the loopback socket buffer takes megabytes at once, and a
+ * call that large holds the I/O thread from its other connections for half a millisecond.
+ */
+constexpr std::uint64_t sendfile_piece = 256 * 1024;
 /** How much of a PUT body of declared length one read takes. */
 constexpr std::size_t direct_upload_read_size = 1024 * 1024;
 /** Room for a chunked PUT body in the read buffer (Beast's parser reads 64 KiB at most). */
@@ -720,7 +725,7 @@ private:
         int file_fd = job->res.body().file->get();
         while (remaining > 0) {
             off_t position = static_cast<off_t>(offset);
-            ssize_t n = ::sendfile(socket_fd, file_fd, &position, std::min<std::uint64_t>(remaining, 1 << 21));
+            ssize_t n = ::sendfile(socket_fd, file_fd, &position, std::min<std::uint64_t>(remaining, sendfile_piece));
             if (n > 0) {
                 offset += n;
                 remaining -= n;

@@ -338,10 +338,13 @@ private:
         lowest().expires_after(state_.config.body_timeout);
         auto want = static_cast<std::size_t>(std::min<std::uint64_t>(upload_remaining_, direct_upload_read_size));
         stream_.async_read_some(net::buffer(upload_chunk_.get(), want), [self = this->shared_from_this()](error_code ec, std::size_t n) {
-            if (!ec) ec = write_all(self->upload_->file->fd(), self->upload_chunk_.get(), n);
+            if (self->phase_ == phase::closed) return; // aborted: do_close has discarded the upload
+            if (!ec)
+                ec = write_all(self->upload_->file->fd(), self->upload_chunk_.get(), n); // a failure here is the disk's
+            else if (ec != beast::error::timeout)
+                ec = http::error::partial_message; // reset, EOF, any socket error: the client's side ended
             self->upload_remaining_ -= n;
             if (!ec && self->too_slow(n)) ec = beast::error::timeout;
-            if (ec == net::error::eof) ec = http::error::partial_message;
             if (!ec) return self->read_upload_chunk();
             self->upload_chunk_.reset();
             self->on_upload_body(ec);

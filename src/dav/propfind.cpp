@@ -147,32 +147,25 @@ private:
     xml::multistatus_writer writer_;
 };
 
-/** A member of a listed collection, formatted: what its DAV:response says, and whether to descend. */
-struct listed_member {
-    bool listed = false;
-    bool descend = false;
-};
-
-/** Stats one member of `dir_fd` and formats its DAV:response into `out`. */
-listed_member list_one(int dir_fd, const std::string& rel, const std::string& name, depth d, const context& ctx,
-                       response_formatter& formatter, xml::multistatus_writer& out, fs::walk_control& control) {
+/** Stats one member of `dir_fd` and formats its DAV:response into `out`; whether to descend into it. */
+bool list_one(int dir_fd, const std::string& rel, const std::string& name, depth d, const context& ctx,
+              response_formatter& formatter, xml::multistatus_writer& out, fs::walk_control& control) {
     std::string member = fs::join(rel, name);
     if (control.before_entry) control.before_entry(member);
     auto info = fs::stat_at(dir_fd, name.c_str());
-    if (!info) return {}; // gone meanwhile
-    listed_member result;
+    if (!info) return false; // gone meanwhile
+    bool descend = false;
     if (S_ISLNK(info->mode)) {
         // A symlink is listed as what it points to, and only if that stays beneath the root.
         info = ctx.tree.stat(member);
-        if (!info) return {};
+        if (!info) return false;
     } else {
-        result.descend = info->is_directory() && d == depth::infinity;
+        descend = info->is_directory() && d == depth::infinity;
     }
-    if (info->type == fs::kind::other) return result;
+    if (info->type == fs::kind::other) return descend;
     formatter.resource(out, member, *info, fs::xattr_target{dir_fd, name.c_str()});
-    result.listed = true;
     if (control.entry_done) control.entry_done(member, info->is_directory());
-    return result;
+    return descend;
 }
 
 /** Members formatted per round: bounds the memory the parallel formatting holds. */
@@ -216,8 +209,8 @@ void list_round(int dir_fd, const std::string& rel, std::span<const std::string>
         for (std::size_t i; (i = next.fetch_add(1)) < pieces.size();) {
             auto end = std::min(names.size(), (i + 1) * piece_size);
             for (std::size_t k = i * piece_size; k < end && !control.stop_requested(); ++k) {
-                auto listed = list_one(dir_fd, rel, names[k], d, ctx, formatter, pieces[i].xml, local);
-                if (listed.descend) pieces[i].subdirs.push_back(names[k]);
+                if (list_one(dir_fd, rel, names[k], d, ctx, formatter, pieces[i].xml, local))
+                    pieces[i].subdirs.push_back(names[k]);
             }
         }
     };

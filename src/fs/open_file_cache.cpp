@@ -10,22 +10,25 @@ open_file_cache& open_file_cache::for_this_thread() {
     return cache;
 }
 
-void open_file_cache::clear_if_stale(const tree& t) {
+bool open_file_cache::catch_up() {
     auto generation = generation_.load(std::memory_order_relaxed);
-    if (generation != seen_generation_ || tree_ != &t || root_fd_ != t.root_fd()) {
-        entries_.clear();
-        seen_generation_ = generation;
-        tree_ = &t;
-        root_fd_ = t.root_fd();
-    }
+    if (generation == seen_generation_) return false;
+    entries_.clear();
+    seen_generation_ = generation;
+    return true;
 }
 
 result<open_file> open_file_cache::open(const tree& t, std::string_view rel) {
-    clear_if_stale(t);
-    std::string key(rel);
-    if (auto it = entries_.find(key); it != entries_.end()) {
+    catch_up();
+    if (tree_ != &t || root_fd_ != t.root_fd()) { // another server's tree on this thread
+        entries_.clear();
+        tree_ = &t;
+        root_fd_ = t.root_fd();
+    }
+    if (auto it = entries_.find(rel); it != entries_.end()) {
         const entry& e = it->second;
-        auto now = stat_at(t.root_fd(), key.empty() ? "." : key.c_str());
+        // Only regular files are kept, so the key is never "" (the root).
+        auto now = stat_at(t.root_fd(), it->first.c_str());
         if (now && now->device == e.device && now->inode == e.inode && now->mode == e.mode &&
             std::chrono::steady_clock::now() - e.opened < max_age)
             return open_file{e.fd, *now};
@@ -38,17 +41,13 @@ result<open_file> open_file_cache::open(const tree& t, std::string_view rel) {
     auto shared = std::make_shared<unique_fd>(std::move(*fd));
     if (info->type == kind::file) {
         if (entries_.size() >= max_entries) entries_.clear();
-        entries_.emplace(std::move(key), entry{shared, info->device, info->inode, info->mode, std::chrono::steady_clock::now()});
+        entries_.emplace(std::string(rel), entry{shared, info->device, info->inode, info->mode, std::chrono::steady_clock::now()});
     }
     return open_file{std::move(shared), *info};
 }
 
 void open_file_cache::expire() {
-    if (generation_.load(std::memory_order_relaxed) != seen_generation_) {
-        entries_.clear();
-        seen_generation_ = generation_.load(std::memory_order_relaxed);
-        return;
-    }
+    if (catch_up()) return;
     auto now = std::chrono::steady_clock::now();
     std::erase_if(entries_, [now](const auto& kv) { return now - kv.second.opened >= max_age; });
 }

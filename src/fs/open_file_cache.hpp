@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,8 +47,6 @@ public:
     /** Makes every thread's cache drop its entries before its next use. */
     static void clear_all_soon() { generation_.fetch_add(1, std::memory_order_relaxed); }
 
-    std::size_t size() const { return entries_.size(); }
-
 private:
     struct entry {
         std::shared_ptr<unique_fd> fd;
@@ -56,13 +55,19 @@ private:
         mode_t mode;
         std::chrono::steady_clock::time_point opened;
     };
-    void clear_if_stale(const tree& t);
+    /** Drops every entry if clear_all_soon() was called since the last look; whether it did. */
+    bool catch_up();
+    /** Lets `rel` be looked up as a string_view: no key to build on a hit. */
+    struct path_hash {
+        using is_transparent = void;
+        std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+    };
 
     static inline std::atomic<std::uint64_t> generation_{0};
     std::uint64_t seen_generation_ = 0;
     const tree* tree_ = nullptr;
     int root_fd_ = -1;
-    std::unordered_map<std::string, entry> entries_;
+    std::unordered_map<std::string, entry, path_hash, std::equal_to<>> entries_;
 };
 
 } // namespace keepdav::fs

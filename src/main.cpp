@@ -110,7 +110,7 @@ int main(int argc, char** argv) {
         ("auth-realm", po::value(&config.auth_realm)->value_name("TEXT")->default_value(config.auth_realm),
          "the realm named in WWW-Authenticate")
         ("max-connections", po::value(&config.max_connections)->value_name("N")->default_value(config.max_connections),
-         "connections at once; beyond, new ones get 503 and are closed")
+         "connections at once; beyond, new ones get 503 and are closed (0: derived from the descriptor limit)")
         ("max-header-bytes", po::value(&config.max_header_bytes)->value_name("BYTES")->default_value(config.max_header_bytes),
          "largest request header (431 beyond)")
         ("max-xml-body", po::value(&config.max_xml_body_bytes)->value_name("BYTES")->default_value(config.max_xml_body_bytes),
@@ -181,8 +181,9 @@ int main(int argc, char** argv) {
         config.write_timeout = seconds_option(write_timeout, "write-timeout");
         for (auto t : {config.header_timeout, config.body_timeout, config.idle_timeout, config.write_timeout})
             if (t.count() == 0) throw po::error("timeouts must be above 0");
-        if (config.max_connections == 0) throw po::error("--max-connections must be above 0");
         if (config.max_header_bytes < 1024) throw po::error("--max-header-bytes must be at least 1024");
+        // Beast keeps a field's offsets in 16 bits: no field may reach 64 KiB, so no header may.
+        if (config.max_header_bytes > 65000) throw po::error("--max-header-bytes must be at most 65000");
         if (vm.count("no-processing-for")) {
             for (const auto& pattern : deny) {
                 try {

@@ -41,7 +41,8 @@ struct server_config {
     std::uint32_t max_header_bytes = 16 * 1024;
     std::uint64_t max_xml_body_bytes = 1 << 20;
     std::uint64_t max_put_bytes = 0; ///< 0: no limit
-    unsigned max_connections = 10000;
+    /** 0: derived from RLIMIT_NOFILE (see server/descriptor_budget.hpp), at most 10,000. */
+    unsigned max_connections = 0;
     /** A request body slower than this over any 10 s is cut off (bytes per second). */
     std::uint64_t min_body_rate = 1024;
     /** RFC 4918 §9.1: PROPFIND Depth: infinity may be refused (403 DAV:propfind-finite-depth). */
@@ -87,6 +88,11 @@ struct server_config {
      * last exactly as long as it wants, or until the operation is told to stop.
      */
     std::function<void(std::string_view rel, std::stop_token stop)> before_entry_hook;
+    /**
+     * Test seam: called on the I/O thread with the request-target when a request header has been
+     * read. A test throws from it to show that an exception is contained to its connection.
+     */
+    std::function<void(std::string_view target)> request_header_hook;
 };
 
 } // namespace keepdav

@@ -68,6 +68,7 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
     }
     t.dst = dst->rel;
     t.what += " -> /" + t.dst;
+    if (auto refused = refuse_too_deep(t.dst)) return std::move(*refused);
 
     auto depth = parse_depth(req[http::field::depth], req.count(http::field::depth), depth::infinity);
     if (!depth || *depth == depth::one || (t.is_move && *depth != depth::infinity))

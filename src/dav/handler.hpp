@@ -57,7 +57,8 @@ struct upload {
     fs::unique_fd dir;                    ///< the target's parent directory
     std::optional<fs::pending_file> file; ///< written by the server, committed by finish_put
     std::string rel;
-    bool existed = false;
+    /** X-Expected-Entity-Length, which macOS Finder sends with a chunked body: the size it must have. */
+    std::optional<std::uint64_t> expected_length;
 };
 
 /**
@@ -65,7 +66,12 @@ struct upload {
  * body) or an upload to read the body into.
  */
 std::variant<reply, upload> begin_put(const request_header& head, const context& ctx);
-/** Makes a complete upload visible under its name: 201 or 204. */
-reply finish_put(upload& up, const context& ctx);
+/**
+ * Makes a complete upload visible under its name: 201 or 204. The body may have taken long, so it
+ * checks again, against the tree and the locks as they are now: the file goes where the URL names
+ * (even if the parent collection moved meanwhile), and the request's preconditions (`head`: If,
+ * If-Match, lock tokens) must still hold. Any refusal leaves nothing behind and the old file as it was.
+ */
+reply finish_put(upload& up, const request_header& head, const context& ctx);
 
 } // namespace keepdav::dav

@@ -241,6 +241,16 @@ boost::system::result<if_header> parse_if_header(std::string_view value) {
     return parser(value).parse();
 }
 
+std::optional<std::string_view> parse_bare_state_token(std::string_view value) {
+    // An absolute URI holds no SP, HT, '<' or '[' and cannot start with '(' (RFC 3986 §3.1: a scheme
+    // starts with a letter), so no value the §10.4.2 grammar accepts is ever taken for a bare token.
+    auto first = value.find_first_not_of(" \t");
+    if (first == std::string_view::npos) return std::nullopt;
+    value = value.substr(first, value.find_last_not_of(" \t") - first + 1);
+    if (!is_absolute_uri(value)) return std::nullopt;
+    return value;
+}
+
 bool evaluate_if_header(const if_header& h, std::string_view request_path, std::string_view host, bool tls,
                         const std::function<resource_state(std::string_view path)>& state_of) {
     // Several tags may name one resource; ask for its state once.

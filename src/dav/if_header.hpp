@@ -57,6 +57,15 @@ inline constexpr std::size_t max_if_header_length = 64 * 1024;
  */
 boost::system::result<if_header> parse_if_header(std::string_view value);
 
+/**
+ * A state token sent bare, "urn:uuid:…" instead of the Coded-URL "<urn:uuid:…>" (RFC 4918 §10.1,
+ * §10.5) or the If header's "(<urn:uuid:…>)" (§10.4.2): the whole value, LWS around it aside, must
+ * be one absolute URI. The npm `webdav` client sends its lock tokens so (Lock-Token on UNLOCK, If on a
+ * refresh), and Windows' redirector reportedly on UNLOCK; the callers accept this form only where
+ * such clients use it, never as part of the If grammar above. nullopt for anything else.
+ */
+std::optional<std::string_view> parse_bare_state_token(std::string_view value);
+
 /** What the If header can test on one resource. */
 struct resource_state {
     std::vector<std::string> lock_tokens; ///< tokens of the locks that cover it (directly or by depth)

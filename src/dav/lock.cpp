@@ -1,3 +1,4 @@
+#include "dav/if_header.hpp"
 #include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 #include "dav/properties.hpp"
@@ -45,6 +46,24 @@ std::chrono::seconds granted_timeout(std::string_view header, const server_confi
     return wanted;
 }
 
+/**
+ * The request's header as a refresh reads it. Some clients (the npm `webdav` package) send the
+ * token of the lock to refresh as `If: urn:uuid:…`, with neither the List's parentheses nor the
+ * Coded-URL's brackets that RFC 4918 §10.4.2 requires. Refusing it with 400 would let their locks
+ * expire, so for a refresh alone such a value is read as the List `(<urn:uuid:…>)` it stands for.
+ * Everywhere else (PUT, DELETE, a LOCK with a body, ...) it stays a malformed If header: there it
+ * guards a change, and guessing what a malformed condition meant is not safe.
+ */
+request_header refresh_header(const request_header& req) {
+    auto value = req[http::field::if_];
+    if (value.empty() || parse_if_header(value)) return req;
+    auto token = parse_bare_state_token(value);
+    if (!token) return req;
+    request_header normalized = req;
+    normalized.set(http::field::if_, "(<" + std::string(*token) + ">)");
+    return normalized;
+}
+
 reply lock_reply(http::status status, const locks::lock& l) {
     reply r;
     r.status = status;
@@ -63,7 +82,7 @@ std::string activelock_xml(const locks::lock& l, locks::clock::time_point now) {
     out += "</D:lockscope><D:depth>";
     out += l.infinite ? "infinity" : "0";
     out += "</D:depth>";
-    out += l.owner_xml;
+    xml::append_xml_characters(out, l.owner_xml); // kept in the lock table's file, which may be edited
     out += "<D:timeout>";
     if (l.expires == locks::clock::time_point::max()) {
         out += "Infinite";
@@ -87,8 +106,9 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
 
     if (req.body().find_first_not_of(" \t\r\n") == std::string::npos) {
         // RFC 4918 §9.10.2: a LOCK without a body refreshes the lock named in the If header.
-        if (auto refused = check_preconditions(req.base(), ctx, path.rel, {})) return std::move(*refused);
-        for (const auto& token : submitted_lock_tokens(req.base())) {
+        auto refresh = refresh_header(req.base());
+        if (auto refused = check_preconditions(refresh, ctx, path.rel, {})) return std::move(*refused);
+        for (const auto& token : submitted_lock_tokens(refresh)) {
             auto l = ctx.locks->find(token, now);
             if (!l || !l->covers(path.rel)) continue;
             if (auto refreshed = ctx.locks->refresh(token, timeout, now)) {
@@ -130,9 +150,16 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path) {
     if (!ctx.locks) return error_reply(http::status::method_not_allowed, "locking is not enabled");
     std::string_view token = http_util::trim_ows(req[http::field::lock_token]);
-    if (token.size() < 2 || token.front() != '<' || token.back() != '>')
+    if (token.size() >= 2 && token.front() == '<' && token.back() == '>') {
+        token = token.substr(1, token.size() - 2); // RFC 4918 §10.5: Lock-Token = Coded-URL
+    } else if (auto bare = parse_bare_state_token(token)) {
+        // The npm `webdav` client (and reportedly Windows' redirector) sends the token without its
+        // brackets. Refusing it with 400 would leave the lock in place until it times out; read as
+        // the token it plainly is, it still has to name a lock on the Request-URI below.
+        token = *bare;
+    } else {
         return error_reply(http::status::bad_request, "UNLOCK needs a Lock-Token header: <token>");
-    token = token.substr(1, token.size() - 2);
+    }
     auto l = ctx.locks->find(token, locks::clock::now());
     // RFC 4918 §9.11.1: the token must name a lock on the Request-URI.
     if (!l || !l->covers(path.rel))

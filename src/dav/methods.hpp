@@ -6,6 +6,7 @@
 #include "dav/target.hpp"
 #include "fs/walk.hpp"
 
+#include <optional>
 #include <vector>
 
 namespace keepdav::dav {
@@ -33,6 +34,14 @@ fs::walk_control make_walk_control(operation_context& op, const context& ctx, un
  */
 reply tree_operation_reply(http::status success, const std::vector<fs::member_failure>& failures,
                            const context& ctx, std::string_view what);
+
+/**
+ * A 403 for a request that would create `rel` deeper than fs::max_tree_depth, or nothing: what lies
+ * deeper could be made but neither listed nor copied. 403 rather than 409, since no request of the
+ * client's can resolve it (RFC 9110 §15.5.10 keeps 409 for conflicts the client can resolve and
+ * resubmit; RFC 4918 §9.3.1 answers 403 where the server refuses to create at that location).
+ */
+std::optional<reply> refuse_too_deep(std::string_view rel);
 
 /** True when the request carries a body (Content-Length > 0 or chunked). */
 bool has_body(const request_header& head);

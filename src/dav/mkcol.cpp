@@ -11,6 +11,7 @@ outcome handle_mkcol(const request& req, const context& ctx, const resource_path
     if (has_body(req.base()) || !req.body().empty())
         return error_reply(http::status::unsupported_media_type, "MKCOL with a request body is not supported");
     if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "the root collection exists");
+    if (auto refused = refuse_too_deep(path.rel)) return std::move(*refused);
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel, false, true}})) return std::move(*refused);
     auto parent = ctx.tree.open_parent(path.rel);
     if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));

@@ -12,18 +12,31 @@ namespace keepdav::dav {
 
 namespace {
 
+/** What became of one instruction: its status, and the RFC 4918 §16 condition that explains it, if any. */
+struct update_result {
+    unsigned status = 200;
+    std::string_view condition;
+    auto operator<=>(const update_result&) const = default;
+};
+
+/** RFC 4918 §9.2: a protected property answers 403 with DAV:cannot-modify-protected-property (§16). */
+constexpr update_result protected_property{static_cast<unsigned>(http::status::forbidden),
+                                           "cannot-modify-protected-property"};
+
 /** The 207 of a PROPPATCH: each property with its own status (RFC 4918 §9.2.1). */
 reply proppatch_reply(const context& ctx, std::string_view rel, bool collection,
-                      const std::vector<xml::property_update>& updates, const std::vector<unsigned>& statuses) {
-    std::map<unsigned, std::vector<const xml::qname*>> by_status;
-    for (std::size_t i = 0; i < updates.size(); ++i) by_status[statuses[i]].push_back(&updates[i].name);
+                      const std::vector<xml::property_update>& updates, const std::vector<update_result>& results) {
+    // One propstat per distinct outcome: a 403 for a protected property carries its condition, a 403
+    // from the file system would not.
+    std::map<update_result, std::vector<const xml::qname*>> by_result;
+    for (std::size_t i = 0; i < updates.size(); ++i) by_result[results[i]].push_back(&updates[i].name);
     xml::multistatus_writer w;
     w.open();
     w.begin_response(href_for(rel, collection));
-    for (const auto& [status, names] : by_status) {
+    for (const auto& [result, names] : by_result) {
         w.begin_propstat();
         for (auto* name : names) w.empty_property(*name);
-        w.end_propstat(xml::status_line(status));
+        w.end_propstat(xml::status_line(result.status), result.condition);
     }
     w.end_response();
     w.close();
@@ -46,21 +59,21 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
     if (!updates) return error_reply(http::status::bad_request, updates.error().message);
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel}})) return std::move(*refused);
 
-    const auto failed_dependency = static_cast<unsigned>(http::status::failed_dependency);
-    std::vector<unsigned> statuses(updates->size(), 200);
+    const update_result failed_dependency{static_cast<unsigned>(http::status::failed_dependency), {}};
+    std::vector<update_result> results(updates->size());
     bool refused_any = false;
     for (std::size_t i = 0; i < updates->size(); ++i) {
         auto* live = find_live_property((*updates)[i].name);
         if (live && !live->writable) {
-            statuses[i] = static_cast<unsigned>(http::status::forbidden);
+            results[i] = protected_property;
             refused_any = true;
         }
     }
     // RFC 4918 §9.2: all or nothing; the rest answer 424 Failed Dependency.
     if (refused_any) {
-        for (auto& s : statuses)
-            if (s == 200) s = failed_dependency;
-        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+        for (auto& r : results)
+            if (r.status == 200) r = failed_dependency;
+        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
     }
 
     fs::unique_fd holder;
@@ -86,11 +99,11 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
             else
                 fs::remove_property(*where, key);
         }
-        for (auto& s : statuses) s = failed_dependency;
-        statuses[i] = static_cast<unsigned>(status_logged(ec, path_role::target, what + " " + property_key(u.name)));
-        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+        for (auto& r : results) r = failed_dependency;
+        results[i].status = static_cast<unsigned>(status_logged(ec, path_role::target, what + " " + property_key(u.name)));
+        return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
     }
-    return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, statuses);
+    return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
 }
 
 } // namespace keepdav::dav

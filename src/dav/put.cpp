@@ -1,14 +1,35 @@
 #include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
 #include "fs/open_file_cache.hpp"
+#include "log.hpp"
 
 #include <boost/beast/http/field.hpp>
 
+#include <cerrno>
 #include <charconv>
 
 #include <sys/stat.h>
 
 namespace keepdav::dav {
+
+namespace {
+
+/** A field's value as a decimal number, or nothing when it is absent or not one. */
+std::optional<std::uint64_t> decimal_field(const request_header& head, std::string_view name) {
+    auto value = head[name];
+    std::uint64_t number = 0;
+    auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), number);
+    if (value.empty() || ec != std::errc() || end != value.data() + value.size()) return std::nullopt;
+    return number;
+}
+
+bool same_directory(int a, int b) {
+    auto first = fs::stat_fd(a);
+    auto second = fs::stat_fd(b);
+    return first && second && first->device == second->device && first->inode == second->inode;
+}
+
+} // namespace
 
 std::variant<reply, upload> begin_put(const request_header& head, const context& ctx) {
     auto path = parse_target(head.target());
@@ -16,14 +37,13 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
     std::string what = "PUT /" + path->rel;
     if (ctx.config.read_only) return error_reply(http::status::forbidden, "this server is read-only");
     if (ctx.config.max_put_bytes) {
-        auto length = head[http::field::content_length];
-        std::uint64_t declared = 0;
-        auto [end, ec] = std::from_chars(length.data(), length.data() + length.size(), declared);
-        if (ec == std::errc() && end == length.data() + length.size() && declared > ctx.config.max_put_bytes)
+        auto declared = decimal_field(head, to_string(http::field::content_length));
+        if (declared && *declared > ctx.config.max_put_bytes)
             return error_reply(http::status::payload_too_large,
                                "PUT bodies are limited to " + std::to_string(ctx.config.max_put_bytes) + " bytes");
     }
     if (path->rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
+    if (auto refused = refuse_too_deep(path->rel)) return std::move(*refused);
     if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
         return error_reply(http::status::forbidden, "that name is reserved by the server");
     // RFC 9110 §9.3.4: a partial PUT we do not support must be refused.
@@ -32,11 +52,12 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
     if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
     upload up;
     up.rel = path->rel;
-    if (auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str())) {
-        if (existing->is_directory()) return error_reply(http::status::method_not_allowed, "the target is a collection");
-        up.existed = true;
-    }
-    if (auto refused = check_preconditions(head, ctx, path->rel, {{path->rel, false, !up.existed}})) return std::move(*refused);
+    auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
+    if (existing && existing->is_directory())
+        return error_reply(http::status::method_not_allowed, "the target is a collection");
+    if (auto refused = check_preconditions(head, ctx, path->rel, {{path->rel, false, !existing}}))
+        return std::move(*refused);
+    up.expected_length = decimal_field(head, "X-Expected-Entity-Length");
     up.dir = std::move(parent->dir);
     auto file = fs::pending_file::create(up.dir.get(), parent->leaf, 0644);
     if (!file) return error_reply(status_logged(file.error(), path_role::parent, what));
@@ -44,10 +65,49 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
     return up;
 }
 
-reply finish_put(upload& up, const context&) {
+reply finish_put(upload& up, const request_header& head, const context& ctx) {
+    std::string what = "PUT /" + up.rel;
+    // Whatever is refused here, nothing becomes visible and the old file stays as it was.
+    auto refuse = [&](reply r) {
+        up.file->discard();
+        return r;
+    };
+    if (up.expected_length) {
+        // A chunked body that ends early looks complete to the parser: macOS Finder's
+        // X-Expected-Entity-Length is the only sign that it was cut short.
+        auto written = fs::stat_fd(up.file->fd());
+        if (!written) return refuse(error_reply(status_logged(written.error(), path_role::target, what)));
+        if (written->size != *up.expected_length) {
+            bool shorter = written->size < *up.expected_length;
+            log::info(what + ": 400 (" + std::to_string(written->size) + " body bytes, X-Expected-Entity-Length " +
+                      std::to_string(*up.expected_length) + ")");
+            return refuse(error_reply(http::status::bad_request,
+                                      shorter ? "body shorter than X-Expected-Entity-Length"
+                                              : "body longer than X-Expected-Entity-Length"));
+        }
+    }
+    // The body may have taken minutes: the parent collection may have been moved, removed or
+    // replaced meanwhile. The file goes where the URL names now, never where the old directory went.
+    auto parent = ctx.tree.open_parent(up.rel);
+    if (!parent) return refuse(error_reply(status_logged(parent.error(), path_role::parent, what)));
+    auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
+    // What begin_put checked may have changed too: a LOCK granted, an ETag changed (RFC 4918 §7,
+    // RFC 9110 §13): checked again, as if the request had arrived now.
+    if (auto refused = check_preconditions(head, ctx, up.rel, {{up.rel, false, !existing}}))
+        return refuse(std::move(*refused));
+    auto failed = [&](const fs::error_code& ec) {
+        if (ec.value() != EXDEV) return refuse(error_reply(status_logged(ec, path_role::parent, what)));
+        log::info(what + ": 409 (the parent collection is now on another file system)");
+        return refuse(error_reply(http::status::conflict,
+                                  "the parent collection was replaced while the body was uploading"));
+    };
+    if (!same_directory(parent->dir.get(), up.dir.get())) {
+        if (auto ec = up.file->move_to(parent->dir.get())) return failed(ec);
+        up.dir = std::move(parent->dir);
+    }
     fs::open_file_cache::clear_all_soon(); // a file replaced must not stay pinned by a descriptor kept for GET
-    if (auto ec = up.file->commit(true)) return error_reply(status_logged(ec, path_role::parent, "PUT /" + up.rel));
-    return empty_reply(up.existed ? http::status::no_content : http::status::created);
+    if (auto ec = up.file->commit(true)) return failed(ec);
+    return empty_reply(existing ? http::status::no_content : http::status::created);
 }
 
 } // namespace keepdav::dav

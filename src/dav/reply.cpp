@@ -18,6 +18,9 @@ reply error_reply(http::status status, std::string_view detail) {
     text.push_back('\n');
     r.body = std::move(text);
     r.fields.set(http::field::content_type, "text/plain; charset=utf-8");
+    // Every 503 this server answers is momentary (out of descriptors, an operation stopped): say
+    // when to come back (RFC 9110 §10.2.3, §15.6.4).
+    if (status == http::status::service_unavailable) r.fields.set(http::field::retry_after, "1");
     return r;
 }
 

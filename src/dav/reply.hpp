@@ -34,7 +34,7 @@ struct reply {
     std::uint64_t body_size() const;
 };
 
-/** A short, readable plain-text error (the reason phrase, then `detail`). */
+/** A short, readable plain-text error (the reason phrase, then `detail`); a 503 says Retry-After: 1. */
 reply error_reply(http::status status, std::string_view detail = {});
 /** A status with no body (201, 204, ...). */
 reply empty_reply(http::status status);

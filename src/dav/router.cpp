@@ -32,6 +32,12 @@ fs::walk_control make_walk_control(operation_context& op, const context& ctx, un
     return control;
 }
 
+std::optional<reply> refuse_too_deep(std::string_view rel) {
+    if (fs::path_depth(rel) <= fs::max_tree_depth) return std::nullopt;
+    return error_reply(http::status::forbidden,
+                       "paths more than " + std::to_string(fs::max_tree_depth) + " segments deep are not supported");
+}
+
 reply tree_operation_reply(http::status success, const std::vector<fs::member_failure>& failures,
                            const context& ctx, std::string_view what) {
     if (failures.empty()) return empty_reply(success);
@@ -57,6 +63,8 @@ reply tree_operation_reply(http::status success, const std::vector<fs::member_fa
 }
 
 outcome handle(const request& req, const context& ctx) {
+    // RFC 9110 §9.3.7: "OPTIONS *" asks about the server as a whole, not a resource.
+    if (req.method() == http::verb::options && req.target() == "*") return handle_options(req, ctx, resource_path{});
     auto path = parse_target(req.target());
     if (!path) {
         log::info(std::string(req.method_string()) + " " + std::string(req.target()) + ": 400 (" + path.error().message() + ")");
@@ -98,7 +106,7 @@ outcome handle(const request& req, const context& ctx) {
             if (n < 0) return error_reply(status_logged(fs::last_error(), path_role::target, "PUT"));
             done += static_cast<std::size_t>(n);
         }
-        return finish_put(up, ctx);
+        return finish_put(up, req.base(), ctx);
     }
     case http::verb::post:
     case http::verb::trace: {

@@ -15,6 +15,9 @@ status_decision status_for(const boost::system::error_code& ec, path_role role) 
     switch (ec.value()) {
     case ENOENT:
     case ENOTDIR:
+        // Where something is being written (a new resource's parent, a COPY/MOVE destination), a
+        // missing or non-collection ancestor is a conflict the client can resolve (RFC 4918 §9.7.1,
+        // §9.8.5), including when another client removed it while the request ran.
         return {role == path_role::target ? status::not_found : status::conflict, false};
     case EACCES:
     case EPERM:
@@ -25,7 +28,9 @@ status_decision status_for(const boost::system::error_code& ec, path_role role) 
     case ENOTEMPTY:
         return {status::conflict, false};
     case EISDIR:
-        return {status::method_not_allowed, false};
+        // On the Request-URI, the method does not apply to a collection. Where a file is being
+        // written, another client put a collection at its name meanwhile: a conflict (RFC 4918 §9.7.1).
+        return {role == path_role::target ? status::method_not_allowed : status::conflict, false};
     case ENOSPC:
     case EDQUOT:
         return {status::insufficient_storage, false};
@@ -35,6 +40,11 @@ status_decision status_for(const boost::system::error_code& ec, path_role role) 
         return {status::payload_too_large, false};
     case EINVAL:
         return {status::bad_request, false};
+    case EMFILE:
+    case ENFILE:
+        // Out of descriptors, for the moment: the request may well succeed when retried (the reply
+        // carries Retry-After). The operator should hear of it.
+        return {status::service_unavailable, true};
     case ECANCELED:
         // Stopped because the client left or the server is shutting down: nobody's fault.
         return {status::service_unavailable, false};

@@ -4,19 +4,46 @@
 #include <cstdio>
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace keepdav::fs {
+
+namespace {
+
+/**
+ * The error of a call that failed in directory `dir`: no_such_file_or_directory when another client
+ * removed that directory meanwhile (no links are left), whatever errno the call chose (O_TMPFILE in
+ * a removed directory says EPERM), since the missing directory is the cause to report.
+ */
+error_code error_in(int dir) {
+    auto ec = last_error();
+    struct stat st {};
+    if (::fstat(dir, &st) == 0 && st.st_nlink == 0) return make_error(ENOENT);
+    return ec;
+}
+
+} // namespace
 
 result<pending_file> pending_file::create(int dir, std::string leaf, mode_t mode) {
     int fd = ::openat(dir, ".", O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (fd >= 0) return pending_file(dir, unique_fd(fd), std::move(leaf), {});
     // Some file systems have no O_TMPFILE: fall back to an internal name, hidden from clients.
-    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return last_error();
+    if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return error_in(dir);
     std::string temp = make_internal_name();
     fd = ::openat(dir, temp.c_str(), O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC | O_NOFOLLOW, mode);
-    if (fd < 0) return last_error();
+    if (fd < 0) return error_in(dir);
     return pending_file(dir, unique_fd(fd), std::move(leaf), std::move(temp));
+}
+
+error_code pending_file::move_to(int new_dir) {
+    if (done_) return make_error(EINVAL);
+    // A named file moves now; an O_TMPFILE file has no name until commit links it into new_dir.
+    if (!temp_name_.empty() &&
+        ::renameat2(dir_, temp_name_.c_str(), new_dir, temp_name_.c_str(), RENAME_NOREPLACE) != 0)
+        return error_in(new_dir);
+    dir_ = new_dir;
+    return {};
 }
 
 pending_file& pending_file::operator=(pending_file&& other) noexcept {
@@ -43,7 +70,7 @@ void pending_file::discard() noexcept {
 error_code pending_file::link_anonymous(const std::string& name) {
     char proc_path[64];
     std::snprintf(proc_path, sizeof proc_path, "/proc/self/fd/%d", file_.get());
-    if (::linkat(AT_FDCWD, proc_path, dir_, name.c_str(), AT_SYMLINK_FOLLOW) != 0) return last_error();
+    if (::linkat(AT_FDCWD, proc_path, dir_, name.c_str(), AT_SYMLINK_FOLLOW) != 0) return error_in(dir_);
     return {};
 }
 
@@ -61,7 +88,7 @@ error_code pending_file::commit(bool replace) {
         temp_name_ = std::move(temp);
     }
     unsigned flags = replace ? 0 : RENAME_NOREPLACE;
-    if (::renameat2(dir_, temp_name_.c_str(), dir_, leaf_.c_str(), flags) != 0) return last_error();
+    if (::renameat2(dir_, temp_name_.c_str(), dir_, leaf_.c_str(), flags) != 0) return error_in(dir_);
     done_ = true;
     return {};
 }

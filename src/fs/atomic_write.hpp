@@ -23,6 +23,12 @@ public:
      * file_exists and nothing changes; with `replace` true an existing file is replaced atomically.
      */
     error_code commit(bool replace);
+    /**
+     * Makes `new_dir` (which must outlive the file) the directory that commit() names the file in:
+     * for when the old one was moved or replaced while the file was being written. Only within one
+     * file system: across two it answers cross_device_link and nothing changes.
+     */
+    error_code move_to(int new_dir);
     /** Removes what was written; also what the destructor does for an uncommitted file. */
     void discard() noexcept;
 

@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <climits>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include <dirent.h>
@@ -17,6 +19,12 @@ namespace {
 
 // Big enough to keep copy_file_range efficient, small enough that a stop request is seen quickly.
 constexpr std::size_t copy_chunk = 8 << 20;
+
+/** True when the directory open as `dir_fd` has been removed (it has no links left). */
+bool directory_removed(int dir_fd) {
+    struct stat st {};
+    return ::fstat(dir_fd, &st) == 0 && st.st_nlink == 0;
+}
 
 class copier {
 public:
@@ -36,8 +44,12 @@ public:
         return {};
     }
 
-    /** Copies the members of `src_dir` into `dst_dir`, recursing for infinity. */
-    void copy_members(int src_dir, int dst_dir, std::string_view dst_rel, int level) {
+    /**
+     * Copies the members of `src_dir` into `dst_dir`, recursing for infinity. Answers
+     * no_such_file_or_directory when `dst_dir` was removed meanwhile: its members' failures are then
+     * dropped, since the one failure to report is the directory's own.
+     */
+    error_code copy_members(int src_dir, int dst_dir, std::string_view dst_rel, int level) {
         // Names first, then work: creating entries while reading the same directory (a copy into
         // itself) must not revisit them.
         std::vector<std::pair<std::string, unsigned char>> names;
@@ -46,20 +58,30 @@ public:
                 return true;
             })) {
             failures_.push_back({std::string(dst_rel), ec});
-            return;
+            return {};
         }
+        std::size_t failures_before = failures_.size();
         for (auto& [name, type] : names) {
-            if (control_.stop_requested()) return;
+            if (control_.stop_requested()) return {};
             std::string rel = join(dst_rel, name);
             if (auto ec = copy_member(src_dir, name, type, dst_dir, rel, level)) {
-                if (ec == boost::system::errc::operation_canceled) return;
+                if (ec == boost::system::errc::operation_canceled) return {};
+                // Another client removed the directory being filled: every remaining member would
+                // fail the same way, so stop here rather than report each of them.
+                if (directory_removed(dst_dir)) {
+                    failures_.resize(failures_before);
+                    return make_error(ENOENT);
+                }
                 failures_.push_back({std::move(rel), ec});
             }
         }
+        return {};
     }
 
     error_code copy_member(int src_dir, const std::string& name, unsigned char type, int dst_dir,
                            const std::string& rel, int level) {
+        // Nothing is made deeper than a walk can reach again to list, copy or remove it.
+        if (level >= max_tree_depth) return make_error(ELOOP);
         if (type == DT_UNKNOWN) {
             auto info = stat_at(src_dir, name.c_str());
             if (!info) return info.error();
@@ -74,20 +96,25 @@ public:
         auto info = stat_fd(src.get());
         if (!info) return info.error();
         if (!info->is_directory()) return copy_file(src.get(), *info, dst_dir, name, rel);
+        // A directory this copy made (the destination, or one of its members) that now lies in the
+        // source, moved there by another client: copying it would copy the copy, level after level.
+        if (made_.contains({info->device, info->inode})) return {};
         return copy_directory(src.get(), *info, dst_dir, name, rel, level + 1, copy_depth::infinity);
     }
 
+    /** `level` is the depth of `rel` below the root, so that nothing is made beyond max_tree_depth. */
     error_code copy_directory(int src_dir, const entry_info& info, int dst_parent, const std::string& leaf,
                               std::string_view rel, int level, copy_depth depth) {
-        if (level > max_tree_depth) return make_error(ELOOP);
         if (control_.before_entry) control_.before_entry(rel);
         if (::mkdirat(dst_parent, leaf.c_str(), (info.mode & 07777) | S_IRWXU) != 0) return last_error();
         int fd = ::openat(dst_parent, leaf.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (fd < 0) return last_error();
         unique_fd dst(fd);
+        if (auto made = stat_fd(dst.get())) made_.insert({made->device, made->inode});
         if (auto ec = copy_properties(src_dir, dst.get())) return ec;
         if (control_.entry_done) control_.entry_done(rel, true);
-        if (depth == copy_depth::infinity) copy_members(src_dir, dst.get(), rel, level);
+        if (depth == copy_depth::infinity)
+            if (auto ec = copy_members(src_dir, dst.get(), rel, level)) return ec;
         if (control_.stop_requested()) return make_error(ECANCELED);
         return {};
     }
@@ -142,12 +169,15 @@ private:
 
     walk_control& control_;
     std::vector<member_failure>& failures_;
+    /** (device, inode) of each directory this copy made: never a source to descend into. */
+    std::set<std::pair<std::uint64_t, std::uint64_t>> made_;
 };
 
 } // namespace
 
 error_code copy_tree(const tree& t, std::string_view src, std::string_view dst, copy_depth depth,
                      walk_control& control, std::vector<member_failure>& failures) {
+    if (path_depth(dst) > max_tree_depth) return make_error(ELOOP);
     auto src_fd = t.open(src, O_RDONLY);
     if (!src_fd) return src_fd.error();
     auto info = stat_fd(src_fd->get());
@@ -156,7 +186,7 @@ error_code copy_tree(const tree& t, std::string_view src, std::string_view dst, 
     if (!parent) return parent.error();
     copier c(control, failures);
     if (info->is_directory())
-        return c.copy_directory(src_fd->get(), *info, parent->dir.get(), parent->leaf, dst, 0, depth);
+        return c.copy_directory(src_fd->get(), *info, parent->dir.get(), parent->leaf, dst, path_depth(dst), depth);
     if (info->type != kind::file) return make_error(EPERM);
     return c.copy_file(src_fd->get(), *info, parent->dir.get(), parent->leaf, dst);
 }

@@ -1,5 +1,6 @@
 #include "fs/tree.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -68,6 +69,10 @@ std::string join(std::string_view rel, std::string_view name) {
     if (!rel.empty()) out.push_back('/');
     out.append(name);
     return out;
+}
+
+int path_depth(std::string_view rel) {
+    return rel.empty() ? 0 : 1 + static_cast<int>(std::count(rel.begin(), rel.end(), '/'));
 }
 
 result<tree> tree::open_root(const std::filesystem::path& root) {

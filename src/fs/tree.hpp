@@ -77,5 +77,7 @@ private:
 
 /** Joins a relative path and a child name. */
 std::string join(std::string_view rel, std::string_view name);
+/** How many levels below the root `rel` lies: "" is 0, "a" is 1, "a/b" is 2. */
+int path_depth(std::string_view rel);
 
 } // namespace keepdav::fs

@@ -10,15 +10,22 @@ enum class copy_depth { resource_only, infinity };
 /**
  * Copies `src` to `dst`, which must not exist. A file is copied into a pending_file and named when
  * complete; a collection is created, then (for infinity) its members. Members that fail are added to
- * `failures` and their subtrees skipped. Returns an error only when `dst` itself could not be made,
- * or operation_canceled when stopped (the file being copied is then removed).
+ * `failures` and their subtrees skipped. Returns an error only when `dst` itself could not be made
+ * (too_many_symbolic_link_levels when it would lie deeper than max_tree_depth), when it was removed
+ * while being filled (no_such_file_or_directory, and no member failures), or operation_canceled when
+ * stopped (the file being copied is then removed).
+ *
+ * A directory this copy made is never copied again, even when another client moves it into the
+ * source meanwhile, and nothing is made deeper than max_tree_depth below the root.
  */
 error_code copy_tree(const tree& t, std::string_view src, std::string_view dst, copy_depth depth,
                      walk_control& control, std::vector<member_failure>& failures);
 
 /**
- * Removes `rel` and everything below it, deepest first. A member that cannot be removed is reported;
- * its ancestors then stay, and are not reported (RFC 4918 §9.6.1).
+ * Removes `rel` and everything below it, deepest first, however deep it goes: at most a fixed number
+ * of descriptors stay open, and a directory let go is opened again from the top, one name at a time,
+ * never following a symlink. A member that cannot be removed is reported; its ancestors then stay,
+ * and are not reported (RFC 4918 §9.6.1).
  */
 error_code remove_tree(const tree& t, std::string_view rel, walk_control& control,
                        std::vector<member_failure>& failures);

@@ -1,6 +1,7 @@
 #include "log.hpp"
 #include "fs/open_file_cache.hpp"
 #include "fs/tree_ops.hpp"
+#include "server/descriptor_budget.hpp"
 #include "server/listener.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
@@ -15,6 +16,8 @@
 #include <boost/asio/executor_work_guard.hpp>
 
 #include <stdexcept>
+
+#include <sys/resource.h>
 #include <thread>
 
 namespace keepdav {
@@ -70,6 +73,13 @@ void instance::start() {
         throw std::runtime_error("cannot serve " + im.config.root.string() + ": not a directory");
     unsigned io_threads = im.config.io_threads ? im.config.io_threads : cores();
     unsigned fs_threads = im.config.fs_threads ? im.config.fs_threads : std::max(4u, 4 * cores());
+    if (im.config.max_connections == 0) {
+        rlimit limit{};
+        std::uint64_t nofile = ::getrlimit(RLIMIT_NOFILE, &limit) == 0 ? limit.rlim_cur : 1024;
+        im.config.max_connections = server::default_max_connections(nofile, fs_threads);
+        log::debug("descriptor limit " + std::to_string(nofile) + ": at most " +
+                   std::to_string(im.config.max_connections) + " connections at once");
+    }
     std::unique_ptr<locks::lock_store> lock_table;
     if (im.config.state_dir.empty()) {
         lock_table = std::make_unique<locks::lock_store>();
@@ -135,11 +145,17 @@ void instance::start() {
     });
     for (auto* context : contexts)
         im.threads.emplace_back([ioc = context] {
-            try {
-                ioc->run();
-            } catch (const std::exception& e) {
-                log::error(std::string("I/O thread stopped by an exception: ") + e.what());
-                throw;
+            // Sessions contain what their handlers throw; this is the last line, for code outside
+            // any session (a listener, a timer). The handler that threw is gone; the thread goes on.
+            for (;;) {
+                try {
+                    ioc->run();
+                    return;
+                } catch (const std::exception& e) {
+                    log::error(std::string("I/O thread: a handler threw (") + e.what() + "); going on");
+                } catch (...) {
+                    log::error("I/O thread: a handler threw an unknown exception; going on");
+                }
             }
         });
     im.running = true;

@@ -6,6 +6,9 @@
 
 #include <boost/beast/core/bind_handler.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 namespace keepdav::server {
 
 listener::listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoint, shared_state& state,
@@ -16,6 +19,7 @@ listener::listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoin
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(net::socket_base::max_listen_connections);
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 
 void listener::start() { do_accept(); }
@@ -36,8 +40,12 @@ void listener::do_accept() {
 
 void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec == net::error::no_descriptors || ec.value() == ENFILE) {
+        refuse_for_descriptors();
+        return do_accept();
+    }
     if (ec) {
-        // Out of descriptors or memory: wait a little rather than spin on the same error.
+        // Out of memory or buffers: wait a little rather than spin on the same error.
         log::warning("accept failed: " + ec.message());
         backoff_.expires_after(std::chrono::milliseconds(100));
         backoff_.async_wait([self = shared_from_this()](boost::system::error_code e) {
@@ -45,24 +53,55 @@ void listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
         });
         return;
     }
-    boost::system::error_code ignored;
     if (state_.session_count() >= state_.config.max_connections) {
-        // Refused politely and at once, without a session: the socket buffer takes these bytes.
-        static constexpr std::string_view busy = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
-                                                 "Content-Length: 0\r\nConnection: close\r\n\r\n";
-        socket.non_blocking(true, ignored);
-        socket.write_some(net::buffer(busy.data(), busy.size()), ignored);
-        socket.close(ignored);
-        auto now = std::chrono::steady_clock::now();
-        if (now - last_refusal_log_ > std::chrono::seconds(1)) {
-            last_refusal_log_ = now;
-            log::warning("connection limit (" + std::to_string(state_.config.max_connections) + ") reached: refusing with 503");
-        }
+        refuse(socket, "connection limit (" + std::to_string(state_.config.max_connections) + ") reached");
         return do_accept();
     }
+    boost::system::error_code ignored;
     socket.set_option(tcp::no_delay(true), ignored);
     start_session(std::move(socket), state_, tls_);
     do_accept();
+}
+
+void listener::refuse_for_descriptors() {
+    if (reserve_fd_ >= 0) {
+        ::close(reserve_fd_);
+        reserve_fd_ = -1;
+        boost::system::error_code ec;
+        tcp::socket socket(acceptor_.get_executor());
+        acceptor_.non_blocking(true, ec);
+        acceptor_.accept(socket, ec);
+        if (!ec) refuse(socket, "out of file descriptors");
+        reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (!ec) return;
+    }
+    // Not even the reserve: the connection waits in the backlog until descriptors are freed.
+    backoff_.expires_after(std::chrono::milliseconds(100));
+    backoff_.async_wait([self = shared_from_this()](boost::system::error_code e) {
+        if (!e) self->do_accept();
+    });
+}
+
+/** Refused politely and at once, without a session: the socket buffer takes these bytes. */
+void listener::refuse(tcp::socket& socket, const std::string& why) {
+    static constexpr std::string_view busy = "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\n"
+                                             "Content-Length: 0\r\nConnection: close\r\n\r\n";
+    boost::system::error_code ignored;
+    socket.non_blocking(true, ignored);
+    socket.write_some(net::buffer(busy.data(), busy.size()), ignored);
+    socket.close(ignored);
+    // One line a second at most, however fast clients come.
+    ++refusals_unlogged_;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_refusal_log_ > std::chrono::seconds(1)) {
+        last_refusal_log_ = now;
+        log::warning(why + ": refused " + std::to_string(refusals_unlogged_) + " connection(s) with 503");
+        refusals_unlogged_ = 0;
+    }
+}
+
+listener::~listener() {
+    if (reserve_fd_ >= 0) ::close(reserve_fd_);
 }
 
 } // namespace keepdav::server

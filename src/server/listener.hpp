@@ -28,17 +28,24 @@ public:
     listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoint, shared_state& state, net::ssl::context* tls);
     void start();
     void stop();
+    ~listener();
     tcp::endpoint local_endpoint() const { return acceptor_.local_endpoint(); }
 
 private:
     void do_accept();
     void on_accept(boost::system::error_code ec, tcp::socket socket);
+    /** Out of descriptors: gives up the reserve one to take the waiting connection and answer 503. */
+    void refuse_for_descriptors();
+    void refuse(tcp::socket& socket, const std::string& why);
 
     std::vector<net::io_context*> contexts_;
     std::size_t next_context_ = 0;
     tcp::acceptor acceptor_;
     net::steady_timer backoff_;
     std::chrono::steady_clock::time_point last_refusal_log_{};
+    unsigned refusals_unlogged_ = 0;
+    /** Kept open so that a connection can still be taken, and told 503, when no descriptor is left. */
+    int reserve_fd_ = -1;
     shared_state& state_;
     net::ssl::context* tls_;
 };

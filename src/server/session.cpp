@@ -1,8 +1,10 @@
 #include "server/session.hpp"
 
+#include "dav/claims.hpp"
 #include "dav/handler.hpp"
 #include "dav/target.hpp"
 #include "http/date.hpp"
+#include "http/framing.hpp"
 #include "log.hpp"
 #include "server/fd_body.hpp"
 #include "server/interim_schedule.hpp"
@@ -92,15 +94,15 @@ public:
 
     void run() {
         state_.add(this, this->weak_from_this());
-        net::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->start(); });
+        net::dispatch(stream_.get_executor(), guarded([self = this->shared_from_this()] { self->start(); }));
     }
 
     void post_close_when_idle() override {
-        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close_when_idle(); });
+        net::post(stream_.get_executor(), guarded([self = this->shared_from_this()] { self->close_when_idle(); }));
     }
 
     void post_abort() override {
-        net::post(stream_.get_executor(), [self = this->shared_from_this()] { self->abort(); });
+        net::post(stream_.get_executor(), guarded([self = this->shared_from_this()] { self->abort(); }));
     }
 
     void close_when_idle() {
@@ -115,7 +117,39 @@ public:
         do_close();
     }
 
+    /**
+     * Wraps a completion handler of this connection. Once the connection is closed, a completion
+     * does nothing (a read cancelled by a shutdown is no client error, and nothing is written to a
+     * closed socket). An exception thrown while serving it (a bug, a limit Beast enforces by
+     * throwing, memory) is logged and closes this connection alone; the I/O thread and every other
+     * connection go on.
+     */
+    template <class Handler>
+    auto guarded(Handler handler) {
+        return [self = this->shared_from_this(), handler = std::move(handler)](auto&&... args) mutable {
+            if (self->phase_ == phase::closed) return;
+            try {
+                handler(std::forward<decltype(args)>(args)...);
+            } catch (const std::exception& e) {
+                self->contain(e.what());
+            } catch (...) {
+                self->contain("unknown exception");
+            }
+        };
+    }
+
 private:
+    void contain(const char* what) {
+        log::error(peer_ + ": " + (method_.empty() ? std::string("connection") : method_ + " " + target_) +
+                   ": internal error (" + what + "); closing this connection");
+        server_closed_ = true;
+        try {
+            do_close();
+        } catch (...) {
+            // Closing failed as well: the socket goes with the session.
+        }
+    }
+
     enum class phase { reading_header, reading_body, handling, running, writing_final, closed };
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -124,14 +158,14 @@ private:
         if constexpr (tls_) {
             // Plain HTTP sent to a TLS port fails here, and the connection is closed.
             lowest().expires_after(state_.config.header_timeout);
-            stream_.async_handshake(net::ssl::stream_base::server, [self = this->shared_from_this()](error_code ec) {
+            stream_.async_handshake(net::ssl::stream_base::server, guarded([self = this->shared_from_this()](error_code ec) {
                 if (ec) {
                     log::info(self->peer_ + ": TLS handshake failed: " + ec.message());
                     self->server_closed_ = true;
                     return self->do_close();
                 }
                 self->do_read_header();
-            });
+            }));
         } else {
             do_read_header();
         }
@@ -149,11 +183,11 @@ private:
         // the whole header must come within the header timeout: a client that dribbles is cut off.
         if (buffer_.capacity() > idle_read_size) buffer_.shrink_to_fit();
         lowest().expires_after(state_.config.idle_timeout);
-        stream_.async_read_some(buffer_.prepare(idle_read_size), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+        stream_.async_read_some(buffer_.prepare(idle_read_size), guarded([self = this->shared_from_this()](error_code ec, std::size_t n) {
             self->buffer_.commit(n);
-            if (ec) return self->on_read_header(ec, 0);
+            if (ec) return self->on_read_header(ec);
             self->read_header_in_time();
-        });
+        }));
     }
 
     void read_header_in_time() {
@@ -164,11 +198,64 @@ private:
         // method is known.
         header_parser_->body_limit(boost::none);
         lowest().expires_after(state_.config.header_timeout);
-        http::async_read_header(stream_, buffer_, *header_parser_,
-                                beast::bind_front_handler(&session::on_read_header, this->shared_from_this()));
+        parse_then(*header_parser_, &session::on_read_header);
     }
 
-    void on_read_header(error_code ec, std::size_t) {
+    /**
+     * Feeds the read buffer to `parser` and reads more until it has what this phase needs (the
+     * header, or the whole body), then calls `done`. Beast's read operations do the same, but call
+     * the parser outside any handler of ours; here a parser that throws (Beast's fields take no field
+     * of 64 KiB or more) is contained to this connection, and what the buffer may hold is bounded
+     * whatever the framing: a header by the header limit (Beast's own check), and in a body the bytes
+     * the parser cannot consume yet (a chunk-size line with its extensions, the trailer section) by
+     * the header limit too.
+     */
+    template <class Parser>
+    void parse_then(Parser& parser, void (session::*done)(error_code)) {
+        bool header_phase = !parser.is_header_done();
+        error_code ec;
+        for (int idle_steps = 0; buffer_.size() > 0 && idle_steps < 4;) {
+            if (header_phase ? parser.is_header_done() : parser.is_done()) break;
+            std::size_t used = 0;
+            try {
+                used = parser.put(buffer_.data(), ec);
+            } catch (const std::exception& e) {
+                log::info(peer_ + ": request framing refused: " + e.what());
+                ec = http::error::bad_field;
+            }
+            buffer_.consume(used);
+            if (ec == http::error::need_more) {
+                ec = {};
+                break;
+            }
+            if (ec) return (this->*done)(ec);
+            idle_steps = used == 0 ? idle_steps + 1 : 0; // a state change that consumed nothing
+        }
+        if (header_phase ? parser.is_header_done() : parser.is_done()) return (this->*done)({});
+        // What is buffered cannot be parsed yet: in a body, that is framing, never payload.
+        if (!header_phase && buffer_.size() >= state_.config.max_header_bytes)
+            return (this->*done)(http::error::buffer_overflow);
+        if (!header_phase) lowest().expires_after(state_.config.body_timeout);
+        // As Beast reads: a header into the buffer's spare room (the parser enforces the header
+        // limit), a body in large pieces.
+        std::size_t room = header_phase ? std::max(idle_read_size, buffer_.capacity() - buffer_.size()) : parsed_upload_read_size;
+        stream_.async_read_some(buffer_.prepare(room), guarded([self = this->shared_from_this(), &parser, done,
+                                                                header_phase](error_code ec, std::size_t n) {
+            self->buffer_.commit(n);
+            if (ec == net::error::eof) {
+                // RFC 9112 §9.6: a connection closed between requests is no error; within one, the
+                // message is incomplete.
+                if (header_phase && !parser.got_some()) ec = http::error::end_of_stream;
+                else parser.put_eof(ec);
+                if (!ec) ec = http::error::partial_message;
+            }
+            if (!ec && !header_phase && self->too_slow(n)) ec = beast::error::timeout;
+            if (ec) return ((*self).*done)(ec);
+            self->parse_then(parser, done);
+        }));
+    }
+
+    void on_read_header(error_code ec) {
         if (ec == http::error::end_of_stream || ec == net::error::operation_aborted) return do_close();
         if (ec == beast::error::timeout) {
             if (buffer_.size() == 0) return do_close(); // an idle keep-alive connection, not an error
@@ -176,7 +263,8 @@ private:
             return do_close();
         }
         if (ec) {
-            if (ec == net::error::eof || ec == net::error::connection_reset) return do_close();
+            if (ec == net::error::eof || ec == net::error::connection_reset || ec == http::error::partial_message)
+                return do_close();
             log::info(peer_ + ": bad request header: " + ec.message());
             version_ = 11;
             keep_alive_ = false;
@@ -200,6 +288,14 @@ private:
                                                                      : std::string();
         is_head_ = head.method() == http::verb::head;
         open_record();
+
+        if (auto refusal = http_util::check_request_framing(head)) {
+            // Whatever follows on this connection cannot be told apart from this request's body.
+            log::info(peer_ + ": " + method_ + " " + target_ + ": " + refusal->reason);
+            keep_alive_ = false;
+            return send_final(dav::error_reply(refusal->status, refusal->reason));
+        }
+        if (state_.config.request_header_hook) state_.config.request_header_hook(target_);
 
         if (state_.auth && !state_.auth->verify(head[http::field::authorization])) {
             // RFC 7617: every request needs credentials; the body (if any) stays unread.
@@ -267,25 +363,20 @@ private:
         if (version_ < 11 || !beast::iequals(fields[http::field::expect], "100-continue")) return (this->*read_body)();
         auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
         lowest().expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *cont, [self = this->shared_from_this(), cont, read_body](error_code ec, std::size_t) {
+        http::async_write(stream_, *cont, guarded([self = this->shared_from_this(), cont, read_body](error_code ec, std::size_t) {
             if (ec) return self->do_close();
             ((*self).*read_body)();
-        });
+        }));
     }
 
     /**
      * Reads a body piece by piece: the body timeout is for a stall, not for the whole transfer, and a
      * client that dribbles (less than min_body_rate over any 10 s) is cut off.
      */
-    template <class Parser, class Done>
-    void read_body_piece(Parser& parser, Done done) {
-        lowest().expires_after(state_.config.body_timeout);
-        http::async_read_some(stream_, buffer_, parser,
-                              [self = this->shared_from_this(), &parser, done](error_code ec, std::size_t n) {
-                                  if (!ec && self->too_slow(n)) ec = beast::error::timeout;
-                                  if (!ec && !parser.is_done()) return self->read_body_piece(parser, done);
-                                  ((*self).*done)(ec);
-                              });
+    template <class Parser>
+    void read_body_piece(Parser& parser, void (session::*done)(error_code)) {
+        parser.eager(true);
+        parse_then(parser, done);
     }
 
     bool too_slow(std::size_t n) {
@@ -306,9 +397,7 @@ private:
     void read_upload_body() {
         auto& parser = *upload_parser_;
         if (!parser.chunked() && parser.content_length()) return read_upload_direct(*parser.content_length());
-        // Chunked: Beast decodes. It reads no more than the buffer's spare capacity (at least 512
-        // bytes), and an idle connection holds a shrunken buffer: give it room first.
-        buffer_.reserve(parsed_upload_read_size);
+        // Chunked: Beast decodes.
         read_body_piece(parser, &session::on_upload_body);
     }
 
@@ -337,7 +426,7 @@ private:
         }
         lowest().expires_after(state_.config.body_timeout);
         auto want = static_cast<std::size_t>(std::min<std::uint64_t>(upload_remaining_, direct_upload_read_size));
-        stream_.async_read_some(net::buffer(upload_chunk_.get(), want), [self = this->shared_from_this()](error_code ec, std::size_t n) {
+        stream_.async_read_some(net::buffer(upload_chunk_.get(), want), guarded([self = this->shared_from_this()](error_code ec, std::size_t n) {
             if (self->phase_ == phase::closed) return; // aborted: do_close has discarded the upload
             if (!ec)
                 ec = write_all(self->upload_->file->fd(), self->upload_chunk_.get(), n); // a failure here is the disk's
@@ -348,7 +437,7 @@ private:
             if (!ec) return self->read_upload_chunk();
             self->upload_chunk_.reset();
             self->on_upload_body(ec);
-        });
+        }));
     }
 
     void on_request_body(error_code ec) {
@@ -388,14 +477,13 @@ private:
     void finish_upload() {
         auto finish = [this]() -> dav::outcome {
             dav::context ctx = dav_context();
-            auto reply = dav::finish_put(*upload_, ctx);
+            auto reply = dav::finish_put(*upload_, upload_parser_->get().base(), ctx);
             upload_.reset();
             upload_parser_.reset();
             return reply;
         };
         if (hooks_) return start_hold(std::move(finish));
-        auto reply = std::get<dav::reply>(finish());
-        send_final(std::move(reply));
+        carry_out(std::move(finish));
     }
 
     void body_failed(error_code ec) {
@@ -421,9 +509,54 @@ private:
         request_ = body_parser_->release();
         body_parser_.reset();
         if (hooks_) return start_hold([this] { return handle_request(); });
-        auto result = handle_request();
-        if (auto* op = std::get_if<dav::operation>(&result)) return start_operation(std::move(*op));
-        send_final(std::move(std::get<dav::reply>(result)));
+        carry_out([this] { return handle_request(); });
+    }
+
+    /** The header of the request being served, wherever its body went. */
+    const dav::request_header& request_head() const {
+        return upload_parser_ ? upload_parser_->get().base() : request_.base();
+    }
+
+    /**
+     * Carries out a request (`work`: its checks and its change) once its path claims are granted —
+     * at once, unless a request on an overlapping path is between its own checks and change — so no
+     * other request's change on those paths comes between (locks/path_locks.hpp). While it waits, the
+     * connection waits as for an operation, 102s included.
+     */
+    void carry_out(std::function<dav::outcome()> work) {
+        auto claims = dav::claims_for(request_head(), tls_);
+        if (claims.empty()) return run_work(std::move(work));
+        claims_ = state_.path_locks.acquire(std::move(claims), [weak = this->weak_from_this(), ex = stream_.get_executor()] {
+            net::post(ex, [weak] {
+                if (auto self = weak.lock()) self->guarded([self] { self->on_claims_granted(); })();
+            });
+        });
+        if (claims_.granted_at_once()) return run_work(std::move(work));
+        pending_work_ = std::move(work);
+        if (phase_ == phase::running) return; // already waiting (a test hook's hold), 102s going
+        operation_description_ = method_ + " " + target_ + " (waiting for a request on an overlapping path)";
+        begin_waiting(std::make_shared<dav::operation_progress>());
+        apply(schedule_.start(state_.policy.settings_for(version_, user_agent_), clock::now()));
+    }
+
+    void on_claims_granted() {
+        if (phase_ == phase::closed || !pending_work_) return;
+        run_work(std::exchange(pending_work_, nullptr));
+    }
+
+    /** Runs a request's work now: a reply is sent (or waits for the 102 in flight), an operation goes to the pool. */
+    void run_work(std::function<dav::outcome()> work) {
+        auto result = work();
+        if (auto* op = std::get_if<dav::operation>(&result)) {
+            if (phase_ != phase::running) return start_operation(std::move(*op));
+            operation_description_ = op->description;
+            progress_ = op->progress;
+            return run_on_pool(std::move(*op));
+        }
+        claims_.release(); // the change is made
+        auto& reply = std::get<dav::reply>(result);
+        if (phase_ == phase::running) return on_operation_done(std::move(reply));
+        send_final(std::move(reply));
     }
 
     dav::outcome handle_request() {
@@ -472,41 +605,37 @@ private:
         if (hooks_->silent) settings.enabled = false;
         if (hooks_->close_after) {
             close_timer_.expires_after(*hooks_->close_after);
-            close_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+            close_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
                 if (ec || self->phase_ != phase::running) return;
                 log::info(self->peer_ + ": " + self->method_ + " " + self->target_ + ": closing mid-wait (Keepdav-Close-After)");
                 self->server_closed_ = true;
                 self->do_close();
-            });
+            }));
         }
         auto begin = [self = this->shared_from_this(), settings] {
             self->apply(self->schedule_.start(settings, clock::now()));
             self->hold_timer_.expires_after(hold_time(*self->hooks_, std::chrono::duration_cast<test_hooks::duration>(settings.after),
                                                       std::chrono::duration_cast<test_hooks::duration>(settings.interval)));
-            self->hold_timer_.async_wait([self](error_code ec) {
+            self->hold_timer_.async_wait(self->guarded([self](error_code ec) {
                 if (ec || self->phase_ != phase::running) return;
-                auto result = self->held_work_();
-                if (auto* op = std::get_if<dav::operation>(&result)) {
-                    self->operation_description_ = op->description;
-                    return self->run_on_pool(std::move(*op));
-                }
-                self->on_operation_done(std::move(std::get<dav::reply>(result)));
-            });
+                self->carry_out(std::exchange(self->held_work_, nullptr));
+            }));
         };
         if (!hooks_->unasked_continue || version_ < 11 || hooks_->silent) return begin();
         // A 100 Continue the client did not ask for, before anything else (the one write in flight).
         auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
         lowest().expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *cont, [self = this->shared_from_this(), cont, begin](error_code ec, std::size_t) {
+        http::async_write(stream_, *cont, guarded([self = this->shared_from_this(), cont, begin](error_code ec, std::size_t) {
             self->lowest().expires_never();
             if (ec) return self->do_close();
             self->note_interim(100);
             begin();
-        });
+        }));
     }
 
     void run_on_pool(dav::operation op) {
-        net::post(state_.fs_pool, [self = this->shared_from_this(), op = std::move(op), stop = stop_source_.get_token()]() {
+        net::post(state_.fs_pool, [self = this->shared_from_this(), op = std::move(op), stop = stop_source_.get_token(),
+                                   claims = std::move(claims_)]() mutable {
             dav::operation_context oc{stop, *op.progress};
             dav::reply r;
             try {
@@ -514,19 +643,19 @@ private:
             } catch (const std::exception& e) {
                 log::error(op.description + ": operation failed: " + e.what());
                 r = dav::error_reply(http::status::internal_server_error, "internal error");
+            } catch (...) {
+                log::error(op.description + ": operation failed: unknown exception");
+                r = dav::error_reply(http::status::internal_server_error, "internal error");
             }
+            claims.release(); // the change is made (or stopped): overlapping requests may go on
+            if (stop.stop_requested())
+                log::info(op.description + ": ended after its connection closed (" + std::to_string(static_cast<unsigned>(r.status)) + ")");
             net::post(self->stream_.get_executor(),
-                      [self, r = std::move(r)]() mutable { self->on_operation_done(std::move(r)); });
+                      self->guarded([self, r = std::move(r)]() mutable { self->on_operation_done(std::move(r)); }));
         });
     }
 
     void on_operation_done(dav::reply r) {
-        operation_seconds_ = seconds_since(request_started_);
-        if (phase_ == phase::closed) {
-            log::info(peer_ + ": " + operation_description_ + ": " +
-                      (stop_source_.stop_requested() ? "stopped" : "finished") + " after the client left");
-            return;
-        }
         final_ = std::move(r);
         apply(schedule_.operation_done(clock::now()));
     }
@@ -540,7 +669,7 @@ private:
         watching_ = true;
         // Into the request buffer itself: it holds nothing else while the operation runs.
         stream_.async_read_some(buffer_.prepare(4096),
-                                beast::bind_front_handler(&session::on_watch, this->shared_from_this()));
+                                guarded(beast::bind_front_handler(&session::on_watch, this->shared_from_this())));
     }
 
     void on_watch(error_code ec, std::size_t n) {
@@ -571,10 +700,10 @@ private:
         case action::nothing: return;
         case action::arm_timer:
             interim_timer_.expires_at(s.at);
-            interim_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+            interim_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
                 if (ec == net::error::operation_aborted || self->phase_ != phase::running) return;
                 self->apply(self->schedule_.timer_fired(clock::now()));
-            });
+            }));
             return;
         case action::write_interim: return write_interim();
         case action::write_final:
@@ -599,13 +728,13 @@ private:
             describe_progress(*res);
         }
         lowest().expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *res, [self = this->shared_from_this(), res](error_code ec, std::size_t) {
+        http::async_write(stream_, *res, guarded([self = this->shared_from_this(), res](error_code ec, std::size_t) {
             self->lowest().expires_never();
             if (!ec) self->note_interim(res->result_int());
             else log::info(self->peer_ + ": " + self->operation_description_ + ": writing a 102 failed (" +
                            ec.message() + "); stopping the operation");
             self->apply(self->schedule_.interim_written(!ec, clock::now()));
-        });
+        }));
     }
 
     void note_interim(unsigned status) {
@@ -697,7 +826,7 @@ private:
         final_.reset();
         lowest().expires_after(state_.config.write_timeout);
         beast::async_write(stream_, std::move(message),
-                           beast::bind_front_handler(&session::on_final_written, this->shared_from_this()));
+                           guarded(beast::bind_front_handler(&session::on_final_written, this->shared_from_this())));
     }
 
     /**
@@ -745,9 +874,9 @@ private:
         }
         final_.reset();
         lowest().expires_after(state_.config.write_timeout);
-        net::async_write(stream_, net::buffer(*out), [self = this->shared_from_this(), out](error_code ec, std::size_t n) {
+        net::async_write(stream_, net::buffer(*out), guarded([self = this->shared_from_this(), out](error_code ec, std::size_t n) {
             self->on_final_written(ec, n);
-        });
+        }));
     }
 
     /** A large file body on plain TCP: Beast writes the header, sendfile(2) the bytes (no copies). */
@@ -766,12 +895,12 @@ private:
         final_.reset();
         auto job = std::make_shared<file_response>(std::move(res));
         lowest().expires_after(state_.config.write_timeout);
-        http::async_write_header(stream_, job->serializer, [self = this->shared_from_this(), job](error_code ec, std::size_t) {
+        http::async_write_header(stream_, job->serializer, guarded([self = this->shared_from_this(), job](error_code ec, std::size_t) {
             if (ec) return self->on_final_written(ec, 0);
             error_code ignored;
             self->lowest().socket().native_non_blocking(true, ignored);
             self->send_file_body(job, job->res.body().offset, job->res.body().length);
-        });
+        }));
     }
 
     void send_file_body(std::shared_ptr<file_response> job, std::uint64_t offset, std::uint64_t remaining) {
@@ -789,15 +918,15 @@ private:
             if (n < 0 && errno == EAGAIN) {
                 // The socket buffer is full: wait until the client has read some, within the write timeout.
                 hold_timer_.expires_after(state_.config.write_timeout);
-                hold_timer_.async_wait([self = this->shared_from_this()](error_code ec) {
+                hold_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
                     if (!ec) self->lowest().socket().cancel();
-                });
+                }));
                 lowest().socket().async_wait(tcp::socket::wait_write,
-                                             [self = this->shared_from_this(), job, offset, remaining](error_code ec) {
+                                             guarded([self = this->shared_from_this(), job, offset, remaining](error_code ec) {
                                                  self->hold_timer_.cancel();
                                                  if (ec) return self->on_final_written(ec, 0);
                                                  self->send_file_body(job, offset, remaining);
-                                             });
+                                             }));
                 return;
             }
             // n == 0: the file shrank under us; the promised Content-Length cannot be kept.
@@ -837,6 +966,7 @@ private:
         ::gmtime_r(&now, &tm);
         std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
         auto quoted = [](std::string_view s) {
+            if (s.empty()) return std::string("\"-\""); // Combined Log Format's mark for a missing field
             std::string out = "\"";
             for (char c : s) {
                 if (c == '"' || c == '\\') out.push_back('\\');
@@ -897,6 +1027,8 @@ private:
         stop_source_.request_stop(); // a running operation stops at its next clean point
         interim_timer_.cancel();
         upload_.reset();
+        pending_work_ = nullptr;
+        claims_.release(); // a request waiting for its claims leaves the queue
         error_code ignored;
         lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
         lowest().close();
@@ -911,6 +1043,8 @@ private:
     interim_schedule schedule_;
     std::optional<test_hooks> hooks_;
     std::function<dav::outcome()> held_work_;
+    std::function<dav::outcome()> pending_work_; ///< waiting for its path claims
+    locks::path_locks::hold claims_;
     std::unique_ptr<request_record> record_; ///< only with --transcript
     bool record_open_ = false;
     bool server_closed_ = false;
@@ -945,7 +1079,6 @@ private:
     std::string user_;
     std::string operation_description_;
     clock::time_point request_started_ = clock::now();
-    double operation_seconds_ = 0;
     unsigned interims_sent_ = 0;
     clock::time_point window_start_{}; ///< the body-rate window
     std::uint64_t window_bytes_ = 0;

@@ -3,6 +3,7 @@
 // policy, and the registry that lets a shutdown reach every open connection.
 #include "fs/tree.hpp"
 #include "locks/lock_store.hpp"
+#include "locks/path_locks.hpp"
 #include "net.hpp"
 #include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
@@ -32,6 +33,8 @@ struct shared_state {
     const fs::tree tree;
     const interim_policy policy;
     const std::unique_ptr<locks::lock_store> locks;
+    /** Makes each writing request's checks and change one step (see locks/path_locks.hpp). */
+    locks::path_locks path_locks;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)

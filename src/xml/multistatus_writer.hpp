@@ -8,8 +8,15 @@
 
 namespace keepdav::xml {
 
-/** Appends `text` to `out`, escaped for element content or attribute values. */
+/**
+ * Appends `text` to `out`, escaped for element content or attribute values. Whatever the bytes, what
+ * is appended is XML 1.0 characters: a C0 control (but TAB, LF, CR), ill-formed UTF-8, U+FFFE and
+ * U+FFFF each become U+FFFD (a file name on disk may hold any byte but '/' and NUL).
+ */
 void append_escaped(std::string& out, std::string_view text);
+
+/** Appends serialised XML (markup kept as it is) with the same replacements as append_escaped. */
+void append_xml_characters(std::string& out, std::string_view markup);
 
 class multistatus_writer {
 public:
@@ -23,7 +30,8 @@ public:
     void begin_response(std::string_view href);
     void end_response();
     void begin_propstat();
-    void end_propstat(std::string_view status_line);
+    /** With `error_condition`, also <D:error><D:error_condition/></D:error> (RFC 4918 §9.2, §16). */
+    void end_propstat(std::string_view status_line, std::string_view error_condition = {});
 
     /** <name/> */
     void empty_property(const qname& name);
@@ -32,8 +40,11 @@ public:
     /** <name>already-serialised XML</name> */
     void xml_property(const qname& name, std::string_view inner_xml);
 
-    /** A whole property element, already serialised and self-contained (a dead property). */
-    void raw_property(std::string_view element_xml) { out_ += element_xml; }
+    /**
+     * A whole property element, already serialised and self-contained (a dead property). It comes from
+     * an extended attribute that any tool may have written: characters XML cannot hold become U+FFFD.
+     */
+    void raw_property(std::string_view element_xml) { append_xml_characters(out_, element_xml); }
 
     std::string& data() { return out_; }
 

@@ -7,10 +7,22 @@ namespace keepdav::xml {
 namespace {
 
 /**
- * Namespaces in XML 1.0 §3 and §5: a prefix must be declared, and may not be bound to the empty
- * name. Returns what is wrong, or an empty string.
+ * XML 1.0 §2.2 and §4.1 (WFC: Legal Character): no C0 control but TAB, LF and CR, neither raw nor as a
+ * character reference. pugixml checks neither, and would write "&#1;" back when the value is
+ * serialised: a dead property or lock owner that no client could parse in a later PROPFIND.
  */
-std::string namespace_problem(const pugi::xml_node& root) {
+bool has_control_character(std::string_view text) {
+    for (char c : text)
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') return true;
+    return false;
+}
+
+/**
+ * Namespaces in XML 1.0 §3 and §5: a prefix must be declared, and may not be bound to the empty
+ * name; and no character XML 1.0 forbids (has_control_character). Returns what is wrong, or an
+ * empty string.
+ */
+std::string document_problem(const pugi::xml_node& root) {
     // WebDAV bodies are a few levels deep; a limit keeps prefix lookups (which walk up) cheap.
     constexpr int max_depth = 128;
     std::vector<std::pair<pugi::xml_node, int>> pending{{root, 1}};
@@ -22,6 +34,8 @@ std::string namespace_problem(const pugi::xml_node& root) {
             std::string_view name = a.name();
             if (name.starts_with("xmlns:") && *a.value() == 0)
                 return "XML namespace prefix \"" + std::string(name.substr(6)) + "\" is bound to an empty name";
+            if (has_control_character(a.value()))
+                return "XML attribute \"" + std::string(name) + "\" holds a control character XML 1.0 does not allow";
         }
         std::string_view full = node.name();
         if (auto colon = full.find(':'); colon != std::string_view::npos) {
@@ -29,8 +43,11 @@ std::string namespace_problem(const pugi::xml_node& root) {
             if (prefix != "xml" && name_of(node).ns.empty())
                 return "XML namespace prefix \"" + std::string(prefix) + "\" is not declared";
         }
-        for (auto c : node.children())
+        for (auto c : node.children()) {
             if (c.type() == pugi::node_element) pending.emplace_back(c, depth + 1);
+            else if ((c.type() == pugi::node_pcdata || c.type() == pugi::node_cdata) && has_control_character(c.value()))
+                return "XML text holds a control character XML 1.0 does not allow";
+        }
     }
     return {};
 }
@@ -42,7 +59,7 @@ parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xm
     auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
     if (!parsed) return body_error{std::string("XML body is not well formed: ") + parsed.description()};
     if (!doc.document_element()) return body_error{"XML body has no root element"};
-    if (auto problem = namespace_problem(doc.document_element()); !problem.empty()) return body_error{problem};
+    if (auto problem = document_problem(doc.document_element()); !problem.empty()) return body_error{problem};
     return &doc;
 }
 

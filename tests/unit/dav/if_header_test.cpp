@@ -202,6 +202,22 @@ TEST_CASE("If header grammar: what does not parse, and why", "[unit][if]") {
     CHECK(parsed.error() == expected);
 }
 
+TEST_CASE("bare state tokens: one absolute URI and nothing else", "[unit][if]") {
+    using keepdav::dav::parse_bare_state_token;
+    auto token = "urn:uuid:6a1e2f4c-0b1d-4e5f-8a9b-0c1d2e3f4a5b";
+    CHECK(parse_bare_state_token(token) == token);
+    CHECK(parse_bare_state_token(std::string(" \t") + token + " ") == token);
+    CHECK(parse_bare_state_token("opaquelocktoken:f81d4fae-7dec-11d0-a765-00a0c91e6bf6") ==
+          "opaquelocktoken:f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+    auto refused = GENERATE(as<std::string>{}, "", "  ", "(<urn:uuid:a>)", "<urn:uuid:a>", "(urn:uuid:a)",
+                            "urn:uuid:a urn:uuid:b", "/a/path", "relative", "[\"etag\"]",
+                            "Not urn:uuid:a", "urn:a#frag");
+    INFO("'" << refused << "'");
+    CHECK_FALSE(parse_bare_state_token(refused));
+    // The If grammar itself is not loosened: a bare token is no List (RFC 4918 §10.4.2).
+    CHECK(parse_if_header(token).error() == if_errc::expected_list);
+}
+
 TEST_CASE("If header errors say what is wrong", "[unit][if]") {
     std::set<std::string> messages;
     for (int e = static_cast<int>(if_errc::empty); e <= static_cast<int>(if_errc::too_long); ++e) {

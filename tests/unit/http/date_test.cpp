@@ -9,7 +9,7 @@ TEST_CASE("HTTP dates are formatted in IMF-fixdate, independent of locale", "[un
     CHECK(format_rfc3339(784111777) == "1994-11-06T08:49:37Z");
 }
 
-TEST_CASE("the three date forms of RFC 9110 §5.6.7 parse; anything else does not", "[unit][date]") {
+TEST_CASE("the three date forms of RFC 9110 §5.6.7 parse, and anything else does not", "[unit][date]") {
     CHECK(parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == 784111777);
     CHECK(parse_http_date("Sunday, 06-Nov-94 08:49:37 GMT") == 784111777);
     CHECK(parse_http_date("Sun Nov  6 08:49:37 1994") == 784111777);

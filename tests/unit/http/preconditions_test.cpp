@@ -35,7 +35,7 @@ TEST_CASE("If-Match: strong comparison, * and lists", "[unit][conditional]") {
     CHECK(eval({{http::field::if_match, "*"}}, false, missing) == p::failed);
 }
 
-TEST_CASE("If-None-Match: weak comparison; 304 for GET, 412 otherwise", "[unit][conditional]") {
+TEST_CASE("If-None-Match: weak comparison, 304 for GET, 412 otherwise", "[unit][conditional]") {
     CHECK(eval({{http::field::if_none_match, "\"v1\""}}, true, existing) == p::not_modified);
     CHECK(eval({{http::field::if_none_match, "W/\"v1\""}}, true, existing) == p::not_modified);
     CHECK(eval({{http::field::if_none_match, "\"v1\""}}, false, existing) == p::failed);

@@ -42,7 +42,7 @@ TEST_CASE("shared locks coexist, and exclude an exclusive one", "[unit][locks]")
     CHECK(store.covering("a", t0).size() == 2);
 }
 
-TEST_CASE("a depth-infinity lock covers members; a depth-0 lock does not", "[unit][locks]") {
+TEST_CASE("a depth-infinity lock covers members, and a depth-0 lock does not", "[unit][locks]") {
     lock_store store;
     REQUIRE(store.acquire(exclusive("dir", true), t0).granted);
     REQUIRE(store.acquire(exclusive("other", false), t0).granted);

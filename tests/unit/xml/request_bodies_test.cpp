@@ -57,6 +57,21 @@ TEST_CASE("PROPPATCH keeps values self-contained, in document order", "[unit][xm
     CHECK((*updates)[1].name == qname{"urn:z", "b"});
 }
 
+TEST_CASE("bodies with characters XML 1.0 forbids are refused, raw or as references", "[unit][xml]") {
+    // pugixml accepts them and would serialise "&#01;", which no later PROPFIND reader could parse.
+    auto text = GENERATE(as<std::string>{}, "a\x01" "b", "&#1;", "&#x1B;", "<Z:c attr='&#2;'/>", "<![CDATA[\x1f]]>");
+    INFO(text);
+    auto proppatch = parse_propertyupdate("<D:propertyupdate xmlns:D='DAV:' xmlns:Z='urn:z'><D:set><D:prop><Z:a>" +
+                                          text + "</Z:a></D:prop></D:set></D:propertyupdate>");
+    REQUIRE_FALSE(proppatch);
+    CHECK(proppatch.error().message.find("control character") != std::string::npos);
+    CHECK_FALSE(parse_lockinfo("<D:lockinfo xmlns:D='DAV:' xmlns:Z='urn:z'><D:lockscope><D:shared/></D:lockscope>"
+                               "<D:locktype><D:write/></D:locktype><D:owner>" + text + "</D:owner></D:lockinfo>"));
+    // TAB, LF and CR are Chars.
+    CHECK(parse_propertyupdate("<D:propertyupdate xmlns:D='DAV:'><D:set><D:prop><a>\t&#10;&#xD;</a></D:prop>"
+                               "</D:set></D:propertyupdate>"));
+}
+
 TEST_CASE("LOCK bodies", "[unit][xml]") {
     auto l = parse_lockinfo("<D:lockinfo xmlns:D='DAV:'><D:lockscope><D:shared/></D:lockscope>"
                             "<D:locktype><D:write/></D:locktype><D:owner><D:href>me</D:href></D:owner></D:lockinfo>");

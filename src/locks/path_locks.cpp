@@ -1,0 +1,70 @@
+#include "locks/path_locks.hpp"
+
+#include "locks/lock_store.hpp"
+
+#include <utility>
+
+namespace keepdav::locks {
+
+bool claims_conflict(const path_claim& a, const path_claim& b) {
+    if (!a.exclusive && !b.exclusive) return false;
+    return path_within(a.path, b.path) || path_within(b.path, a.path);
+}
+
+path_locks::hold::hold(hold&& other) noexcept
+    : table_(std::exchange(other.table_, nullptr)), it_(other.it_), granted_at_once_(other.granted_at_once_) {}
+
+path_locks::hold& path_locks::hold::operator=(hold&& other) noexcept {
+    if (this != &other) {
+        release();
+        table_ = std::exchange(other.table_, nullptr);
+        it_ = other.it_;
+        granted_at_once_ = other.granted_at_once_;
+    }
+    return *this;
+}
+
+void path_locks::hold::release() {
+    if (auto* table = std::exchange(table_, nullptr)) table->release(it_);
+}
+
+bool path_locks::conflicts_before(std::list<entry>::iterator it) const {
+    for (auto other = entries_.begin(); other != it; ++other)
+        for (const auto& mine : it->claims)
+            for (const auto& theirs : other->claims)
+                if (claims_conflict(mine, theirs)) return true;
+    return false;
+}
+
+path_locks::hold path_locks::acquire(std::vector<path_claim> claims, grant_handler on_grant) {
+    std::lock_guard lock(mutex_);
+    auto it = entries_.insert(entries_.end(), entry{std::move(claims), std::move(on_grant)});
+    it->granted = !conflicts_before(it);
+    if (it->granted) it->on_grant = nullptr; // granted at once: the caller goes on without it
+    return hold(this, it, it->granted);
+}
+
+void path_locks::release(std::list<entry>::iterator it) {
+    std::vector<grant_handler> now_granted;
+    {
+        std::lock_guard lock(mutex_);
+        entries_.erase(it);
+        // A waiting request may go once nothing before it conflicts; a granted one after it never
+        // conflicts with it (it was granted past it), so looking back is enough.
+        for (auto waiting = entries_.begin(); waiting != entries_.end(); ++waiting) {
+            if (waiting->granted || conflicts_before(waiting)) continue;
+            waiting->granted = true;
+            now_granted.push_back(std::move(waiting->on_grant));
+        }
+    }
+    // Outside the mutex: a handler may acquire or release (its own request's next step).
+    for (auto& handler : now_granted)
+        if (handler) handler();
+}
+
+std::size_t path_locks::size() const {
+    std::lock_guard lock(mutex_);
+    return entries_.size();
+}
+
+} // namespace keepdav::locks

@@ -30,5 +30,5 @@ rm "$work/seed"; sync
 "$probe" -X COPY -H "Destination: $url/big-copy/" --read-timeout 1 "$url/big/" | tee "$work.probe"
 echo
 echo "102s seen: $(grep -c ' 102 Processing' "$work.probe")"
-echo "with Status-URI: $(grep -c 'Status-URI:' "$work.probe")"
+echo "with Status-URI: $(grep -ci 'Status-URI:' "$work.probe")"
 diff -r "$work/big" "$work/big-copy" && echo "destination identical to source"

@@ -29,8 +29,8 @@ TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 ctest --test-dir build-tsan
 
 stage "libFuzzer: each target for ${FUZZ_SECONDS:-20} s"
 cmake -S . -B build-fuzz -DCMAKE_CXX_COMPILER=clang++ -DKEEPDAV_FUZZ=ON -DKEEPDAV_TESTS=OFF >/dev/null
-cmake --build build-fuzz -j"$jobs" --target fuzz_target fuzz_if_header fuzz_xml_bodies fuzz_range
-for target in target if_header xml_bodies range; do
+cmake --build build-fuzz -j"$jobs" --target fuzz_target fuzz_if_header fuzz_xml_bodies fuzz_range fuzz_connection
+for target in target if_header xml_bodies range connection; do
     corpus=$(mktemp -d) # new inputs go here; the seed corpus in the repository stays as it is
     build-fuzz/tests/fuzz/fuzz_$target -max_total_time="${FUZZ_SECONDS:-20}" -print_final_stats=1 \
         "$corpus" "tests/fuzz/corpus/$target" 2>&1 | grep -E "^#|stat::number_of_executed_units|ERROR|SUMMARY" | tail -3

@@ -5,4 +5,4 @@ set -euo pipefail
 url=${1:-http://127.0.0.1:8080/README.txt}
 curl -sS -v -o /dev/null -w 'final: %{http_code} after %{time_total}s\n' \
     -H "Keepdav-Delay: ${2:-5}" -H 'Keepdav-Interim-Interval: 1' -H 'Keepdav-Interim-Status-URI: on' "$url" 2>&1 |
-    grep -E '^< HTTP/|^< Status-URI|^final'
+    grep -iE '^< HTTP/|^< Status-URI|^final'

@@ -1,5 +1,5 @@
-#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
 #include "locks/lock_store.hpp"
 #include "fs/tree_ops.hpp"
 
@@ -82,9 +82,9 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
     if (!source) return error_reply(status_logged(source.error(), path_role::target, t.what));
     if (t.src == t.dst) return error_reply(http::status::forbidden, "source and destination are the same resource");
     if (t.src.empty() || t.dst.empty()) return error_reply(http::status::forbidden, "the root collection cannot be copied, moved or replaced");
-    if (source->is_directory() && t.depth == fs::copy_depth::infinity && is_within(t.dst, t.src))
+    if (source->is_directory() && t.depth == fs::copy_depth::infinity && locks::path_within(t.dst, t.src))
         return error_reply(http::status::forbidden, "the destination lies inside the source");
-    if (is_within(t.src, t.dst) && *overwrite)
+    if (locks::path_within(t.src, t.dst) && *overwrite)
         return error_reply(http::status::forbidden, "the destination contains the source");
 
     auto parent = ctx.tree.open_parent(t.dst);

@@ -1,11 +1,9 @@
-#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
 #include "locks/lock_store.hpp"
 #include "fs/tree_ops.hpp"
 
 #include <boost/beast/http/field.hpp>
-
-#include <unistd.h>
 
 namespace keepdav::dav {
 
@@ -21,8 +19,7 @@ outcome handle_delete(const request& req, const context& ctx, const resource_pat
     if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel, true, true}})) return std::move(*refused);
     if (!info->is_directory()) {
-        if (::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0) != 0)
-            return error_reply(status_logged(fs::last_error(), path_role::target, what));
+        if (auto ec = fs::remove_file(*parent)) return error_reply(status_logged(ec, path_role::target, what));
         if (ctx.locks) ctx.locks->remove_within(path.rel); // RFC 4918 §9.6: a deleted resource's locks go too
         return empty_reply(http::status::no_content);
     }

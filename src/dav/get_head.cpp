@@ -1,6 +1,7 @@
 #include "dav/methods.hpp"
 #include "dav/spool.hpp"
 #include "fs/open_file_cache.hpp"
+#include "fs/walk.hpp"
 #include "http/byte_range.hpp"
 #include "http/date.hpp"
 #include "http/etag.hpp"
@@ -8,8 +9,6 @@
 #include "xml/multistatus_writer.hpp"
 
 #include <boost/beast/http/field.hpp>
-
-#include <fcntl.h>
 
 namespace keepdav::dav {
 
@@ -20,8 +19,6 @@ operation collection_index(const context& ctx, const resource_path& path) {
     operation op;
     op.description = "GET " + href_for(path.rel, true);
     op.run = [ctx, rel = path.rel](operation_context& oc) {
-        auto dir = ctx.tree.open(rel, O_RDONLY | O_DIRECTORY);
-        if (!dir) return error_reply(status_logged(dir.error(), path_role::target, "GET index"));
         spool body(ctx.config.spool_dir.string());
         std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
         std::string title = href_for(rel, true);
@@ -30,23 +27,34 @@ operation collection_index(const context& ctx, const resource_path& path) {
         xml::append_escaped(html, title);
         html += "</h1><ul>\n";
         if (!rel.empty()) html += "<li><a href=\"../\">../</a></li>\n";
-        auto ec = fs::for_each_entry(dir->get(), [&](const char* name, unsigned char) {
-            if (oc.stop.stop_requested()) return false;
-            auto info = fs::stat_at(dir->get(), name);
-            bool collection = info && info->is_directory();
-            std::string href = href_for(fs::join(rel, name), collection);
+        fs::walk_visitor visitor;
+        visitor.member = [&](const fs::walk_entry& e) {
+            bool collection = e.type == fs::entry_type::directory;
+            std::string href = href_for(e.rel, collection);
             html += "<li><a href=\"";
             xml::append_escaped(html, href);
             html += "\">";
-            xml::append_escaped(html, name);
+            xml::append_escaped(html, e.name);
             if (collection) html += "/";
             html += "</a></li>\n";
             if (html.size() > 64 * 1024) {
                 body.write(html);
                 html.clear();
             }
-            return true;
-        });
+            return fs::walk_step::next;
+        };
+        fs::error_code listing_error;
+        visitor.failed = [&](const fs::walk_entry&, fs::error_code ec) {
+            listing_error = ec;
+            return fs::walk_step::stop;
+        };
+        fs::walk_options options;
+        options.max_depth = 1;
+        options.stop = oc.stop;
+        auto ec = fs::walk(ctx.tree, rel, options, visitor);
+        // Stopped: the connection is gone, and what is answered is never sent.
+        if (ec == boost::system::errc::operation_canceled) ec = {};
+        if (!ec) ec = listing_error;
         if (ec) return error_reply(status_logged(ec, path_role::target, "GET index"));
         html += "</ul></body></html>\n";
         body.write(html);
@@ -70,7 +78,8 @@ bool range_still_valid(std::string_view if_range, const std::string& etag, std::
 } // namespace
 
 outcome handle_get_head(const request& req, const context& ctx, const resource_path& path) {
-    auto opened = fs::open_file_cache::for_this_thread().open(ctx.tree, path.rel);
+    auto opened =
+        ctx.open_files ? ctx.open_files->open(ctx.tree, path.rel) : fs::open_file_uncached(ctx.tree, path.rel);
     if (!opened)
         return error_reply(status_logged(opened.error(), path_role::target, std::string(req.method_string()) + " /" + path.rel));
     const fs::entry_info* info = &opened->info;
@@ -78,7 +87,7 @@ outcome handle_get_head(const request& req, const context& ctx, const resource_p
     if (info->type != fs::kind::file) return error_reply(http::status::forbidden, "not a regular file");
 
     reply r;
-    auto etag = http_util::etag_for(*info);
+    auto etag = http_util::etag_for(info->inode, info->size, info->modified);
     r.fields.set(http::field::content_type, http_util::content_type_for(path.rel));
     r.fields.set(http::field::etag, etag);
     r.fields.set(http::field::last_modified, http_util::format_http_date(info->modified.tv_sec));

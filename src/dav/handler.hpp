@@ -1,6 +1,6 @@
 #pragma once
-// The WebDAV protocol, without a socket: a request in, a reply (or a long operation that will produce
-// one) out. Unit tests call these directly on a temporary tree.
+// The WebDAV protocol, without a socket: a request in; a reply, a long operation that will produce
+// one, or a PUT's upload out. Unit tests call these directly on a temporary tree.
 #include "dav/progress.hpp"
 #include "dav/reply.hpp"
 #include "fs/atomic_write.hpp"
@@ -10,14 +10,20 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
+#include <string>
+#include <string_view>
 #include <variant>
 
 namespace keepdav::locks {
 class lock_store;
+}
+namespace keepdav::fs {
+class open_file_cache;
 }
 
 namespace keepdav::dav {
@@ -32,6 +38,18 @@ struct context {
     bool tls = false;
     /** The lock table; without one the server is class 1 only (LOCK and UNLOCK answer 405). */
     locks::lock_store* locks = nullptr;
+    /**
+     * Runs a job on another thread of the server's file system pool; dav starts no threads of its own.
+     * PROPFIND lends a large collection's formatting to helpers from here. The job may start late, even
+     * after the one who posted it has moved on (it then finds nothing left to do and returns), or never
+     * (it is then destroyed unrun). Empty: all work stays on the calling thread.
+     */
+    std::function<void(std::function<void()>)> run_on_spare_worker = {};
+    /**
+     * The calling I/O thread's open-file cache, for GET and HEAD answered inline; null: none. Never
+     * used by an operation, which runs on another thread.
+     */
+    fs::open_file_cache* open_files = nullptr;
 };
 
 /** What a running operation is given by the one who runs it. */
@@ -47,12 +65,11 @@ struct operation {
     std::function<reply(operation_context&)> run;
 };
 
-using outcome = std::variant<reply, operation>;
-
-/** Handles any request whose body (if any) has been read into memory. */
-outcome handle(const request& req, const context& ctx);
-
-/** A PUT body on its way to disk: a pending file beside the target. */
+/**
+ * A PUT whose checks passed, waiting for its body: the pending file beside the target that the server
+ * streams the body into. Nothing is visible under the target's name until finish_put commits it;
+ * destroying an upload discards the file.
+ */
 struct upload {
     fs::unique_fd dir;                    ///< the target's parent directory
     std::optional<fs::pending_file> file; ///< written by the server, committed by finish_put
@@ -62,10 +79,20 @@ struct upload {
 };
 
 /**
- * Checks a PUT before its body is read: the answer is either an error reply (sent without reading the
- * body) or an upload to read the body into.
+ * What a request comes to: a reply to send now, an operation to run on the file system pool, or
+ * (PUT only) an upload to read the body into.
  */
-std::variant<reply, upload> begin_put(const request_header& head, const context& ctx);
+using outcome = std::variant<reply, operation, upload>;
+
+/**
+ * Handles a request. Every method but PUT comes with its body (if any) read into memory. A PUT comes
+ * with its header alone, before its body is read, and answers a refusal (sent without reading the
+ * body) or an upload; the same rules (targets, reserved names, read-only, locks) apply to it as to
+ * every other method.
+ */
+outcome handle(const request& req, const context& ctx);
+
+
 /**
  * Makes a complete upload visible under its name: 201 or 204. The body may have taken long, so it
  * checks again, against the tree and the locks as they are now: the file goes where the URL names
@@ -73,5 +100,12 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
  * If-Match, lock tokens) must still hold. Any refusal leaves nothing behind and the old file as it was.
  */
 reply finish_put(upload& up, const request_header& head, const context& ctx);
+
+/**
+ * The reply when writing an upload's body to its file failed with `ec` (disk full: 507; see
+ * status_for), logged with `what` ("peer: PUT /a"). The rest of the body is unread, so the reply
+ * closes the connection. Only for errors of the file: a socket error means the client went away.
+ */
+reply upload_failure_reply(const boost::system::error_code& ec, std::string_view what);
 
 } // namespace keepdav::dav

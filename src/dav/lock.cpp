@@ -1,6 +1,6 @@
 #include "dav/if_header.hpp"
-#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "fs/atomic_write.hpp"
 #include "http/text.hpp"

@@ -1,5 +1,6 @@
-#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
+#include "http/framing.hpp"
 
 #include <sys/stat.h>
 
@@ -8,7 +9,7 @@ namespace keepdav::dav {
 outcome handle_mkcol(const request& req, const context& ctx, const resource_path& path) {
     std::string what = "MKCOL /" + path.rel;
     // RFC 4918 §9.3: a body we do not understand is 415.
-    if (has_body(req.base()) || !req.body().empty())
+    if (http_util::has_body(req.base()) || !req.body().empty())
         return error_reply(http::status::unsupported_media_type, "MKCOL with a request body is not supported");
     if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "the root collection exists");
     if (auto refused = refuse_too_deep(path.rel)) return std::move(*refused);

@@ -6,9 +6,6 @@
 #include "http/mime.hpp"
 #include "locks/lock_store.hpp"
 
-#include <fcntl.h>
-#include <sys/statvfs.h>
-
 namespace keepdav::dav {
 
 namespace {
@@ -39,7 +36,7 @@ void write_created(writer& w, const xml::qname& name, const property_subject& s)
 }
 
 void write_etag(writer& w, const xml::qname& name, const property_subject& s) {
-    w.text_property(name, http_util::etag_for(s.info));
+    w.text_property(name, http_util::etag_for(s.info.inode, s.info.size, s.info.modified));
 }
 
 void write_type(writer& w, const xml::qname& name, const property_subject& s) {
@@ -61,22 +58,14 @@ void write_lockdiscovery(writer& w, const xml::qname& name, const property_subje
 }
 
 /** RFC 4331 §3-4, reported for the file system that holds the tree (as Apache's mod_dav_fs does). */
-std::optional<struct statvfs> volume_of(const property_subject& s) {
-    struct statvfs v {};
-    if (::fstatvfs(s.ctx.tree.root_fd(), &v) != 0) return std::nullopt;
-    return v;
-}
-
-bool has_quota(const property_subject& s) { return volume_of(s).has_value(); }
+bool has_quota(const property_subject& s) { return fs::space_of(s.ctx.tree).has_value(); }
 
 void write_quota_available(writer& w, const xml::qname& name, const property_subject& s) {
-    auto v = *volume_of(s);
-    w.text_property(name, std::to_string(std::uint64_t(v.f_bavail) * v.f_frsize));
+    if (auto space = fs::space_of(s.ctx.tree)) w.text_property(name, std::to_string(space->available));
 }
 
 void write_quota_used(writer& w, const xml::qname& name, const property_subject& s) {
-    auto v = *volume_of(s);
-    w.text_property(name, std::to_string(std::uint64_t(v.f_blocks - v.f_bfree) * v.f_frsize));
+    if (auto space = fs::space_of(s.ctx.tree)) w.text_property(name, std::to_string(space->used));
 }
 
 } // namespace

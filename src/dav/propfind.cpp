@@ -1,27 +1,25 @@
 #include "dav/methods.hpp"
-#include "dav/lock_check.hpp"
+#include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
+#include "fs/walk.hpp"
 #include "xml/request_bodies.hpp"
 
 #include <boost/beast/http/field.hpp>
 
-#include <dirent.h>
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <mutex>
 #include <span>
 #include <thread>
-
-#include <fcntl.h>
-#include <sys/stat.h>
 
 namespace keepdav::dav {
 
 namespace {
 
-const std::string ok_line = xml::status_line(200);
-const std::string missing_line = xml::status_line(404);
+const std::string ok_line = status_line(http::status::ok);
+const std::string missing_line = status_line(http::status::not_found);
 
 /** Formats DAV:response elements for one PROPFIND body; one per thread. */
 class response_formatter {
@@ -147,55 +145,100 @@ private:
     xml::multistatus_writer writer_;
 };
 
-/** Stats one member of `dir_fd` and formats its DAV:response into `out`; whether to descend into it. */
-bool list_one(int dir_fd, const std::string& rel, const std::string& name, depth d, const context& ctx,
+/**
+ * Stats one member of the directory `dir_fd` (the collection `rel`) and formats its DAV:response into
+ * `out`; clears `m.enter` unless it is still a directory to go into.
+ */
+void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const context& ctx,
               response_formatter& formatter, xml::multistatus_writer& out, fs::walk_control& control) {
-    std::string member = fs::join(rel, name);
+    std::string member = fs::join(rel, m.name);
     if (control.before_entry) control.before_entry(member);
-    auto info = fs::stat_at(dir_fd, name.c_str());
-    if (!info) return false; // gone meanwhile
-    bool descend = false;
-    if (S_ISLNK(info->mode)) {
+    auto info = fs::stat_at(dir_fd, m.name.c_str());
+    m.enter = m.enter && info && info->is_directory(); // gone or replaced since it was listed: not entered
+    if (!info) return;
+    if (info->is_symlink()) {
         // A symlink is listed as what it points to, and only if that stays beneath the root.
         info = ctx.tree.stat(member);
-        if (!info) return false;
-    } else {
-        descend = info->is_directory() && d == depth::infinity;
+        if (!info) return;
     }
-    if (info->type == fs::kind::other) return descend;
-    formatter.resource(out, member, *info, fs::xattr_target{dir_fd, name.c_str()});
+    if (info->type == fs::kind::other) return;
+    formatter.resource(out, member, *info, fs::xattr_target{dir_fd, m.name});
     if (control.entry_done) control.entry_done(member, info->is_directory());
-    return descend;
 }
 
-/** Members formatted per round: bounds the memory the parallel formatting holds. */
+/** Members the walk hands over at once: bounds the memory the parallel formatting holds. */
 constexpr std::size_t round_size = 4096;
 /** Members per piece of work a thread claims. */
 constexpr std::size_t piece_size = 256;
 /** A round this small is formatted on the operation's own thread. */
 constexpr std::size_t parallel_threshold = 1024;
 
-/** Helper threads formatting PROPFIND rounds, across all requests: no more than the cores. */
-std::atomic<unsigned> helpers_running{0};
+/** Helpers reserved (at work, or posted and not yet ended) across all requests: at most the spare cores. */
+std::atomic<unsigned> helpers_reserved{0};
 
-/** Formats `names` (members of one collection) in order into `out`; `subdirs` gets those to descend into. */
-void list_round(int dir_fd, const std::string& rel, std::span<const std::string> names, depth d,
-                propfind_writer& out, fs::walk_control& control, std::vector<std::string>& subdirs) {
-    const context& ctx = out.ctx();
-    // stat and listxattr dominate a listing and scale with cores; the test seam (before_entry) wants
-    // one entry at a time.
-    unsigned helpers = 0;
-    if (names.size() >= parallel_threshold && !control.before_entry) {
-        unsigned budget = std::max(1u, std::thread::hardware_concurrency()) - 1;
-        for (unsigned running = helpers_running.load(); running < budget && helpers < budget;) {
-            if (helpers_running.compare_exchange_weak(running, running + 1)) ++helpers, ++running;
+/** Reserves up to `wanted` helpers within the budget; how many it got. */
+unsigned reserve_helpers(unsigned wanted) {
+    unsigned budget = std::max(1u, std::thread::hardware_concurrency()) - 1;
+    unsigned got = 0;
+    for (unsigned reserved = helpers_reserved.load(); reserved < budget && got < wanted;)
+        if (helpers_reserved.compare_exchange_weak(reserved, reserved + 1)) ++got, ++reserved;
+    return got;
+}
+
+/** Gives a reserved helper back when the job holding it is destroyed, whether it ran or not. */
+struct helper_reservation {
+    helper_reservation() = default;
+    helper_reservation(const helper_reservation&) = delete;
+    helper_reservation& operator=(const helper_reservation&) = delete;
+    ~helper_reservation() { helpers_reserved.fetch_sub(1); }
+};
+
+/**
+ * A round's work, shared with the helper jobs posted for it. The round ends when the operation's
+ * thread has claimed every piece and no helper is inside `work`; a helper that starts later finds the
+ * round closed and returns at once, so the operation never waits for a job the pool has yet to start
+ * (a pool busy with other operations, or with this one, cannot deadlock it).
+ */
+struct shared_round {
+    std::mutex mutex;
+    std::condition_variable idle;
+    unsigned working = 0;
+    bool closed = false;
+    std::function<void()> work;
+
+    void help() {
+        {
+            std::lock_guard lock(mutex);
+            if (closed) return;
+            ++working;
         }
+        work();
+        {
+            std::lock_guard lock(mutex);
+            --working;
+        }
+        idle.notify_all();
     }
-    struct piece {
-        xml::multistatus_writer xml;
-        std::vector<std::string> subdirs;
-    };
-    std::vector<piece> pieces((names.size() + piece_size - 1) / piece_size);
+    void close() {
+        std::unique_lock lock(mutex);
+        closed = true;
+        idle.wait(lock, [this] { return working == 0; });
+        work = nullptr;
+    }
+};
+
+/**
+ * Formats one round of a collection's members (`dir`) in order into `out`. stat and listxattr dominate a
+ * listing and scale with cores: a large round is shared with helpers from the server's pool.
+ */
+void list_round(const fs::walk_directory& dir, std::span<fs::walk_member> members, propfind_writer& out,
+                fs::walk_control& control) {
+    const context& ctx = out.ctx();
+    std::vector<xml::multistatus_writer> pieces((members.size() + piece_size - 1) / piece_size);
+    // The test seam (before_entry) wants one entry at a time.
+    unsigned helpers = 0;
+    if (members.size() >= parallel_threshold && !control.before_entry && ctx.run_on_spare_worker)
+        helpers = reserve_helpers(static_cast<unsigned>(pieces.size() - 1));
     std::atomic<std::size_t> next{0};
     std::mutex progress_mutex; // entry_done is called from every thread
     auto work = [&] {
@@ -207,48 +250,23 @@ void list_round(int dir_fd, const std::string& rel, std::span<const std::string>
                 control.entry_done(member, collection);
             };
         for (std::size_t i; (i = next.fetch_add(1)) < pieces.size();) {
-            auto end = std::min(names.size(), (i + 1) * piece_size);
-            for (std::size_t k = i * piece_size; k < end && !control.stop_requested(); ++k) {
-                if (list_one(dir_fd, rel, names[k], d, ctx, formatter, pieces[i].xml, local))
-                    pieces[i].subdirs.push_back(names[k]);
-            }
+            auto end = std::min(members.size(), (i + 1) * piece_size);
+            for (std::size_t k = i * piece_size; k < end && !control.stop_requested(); ++k)
+                list_one(dir.fd, dir.rel, members[k], ctx, formatter, pieces[i], local);
         }
     };
-    {
-        std::vector<std::jthread> threads;
-        for (unsigned h = 0; h < helpers; ++h) threads.emplace_back(work);
+    if (helpers == 0) {
         work();
+    } else {
+        auto round = std::make_shared<shared_round>();
+        round->work = work;
+        for (unsigned h = 0; h < helpers; ++h)
+            ctx.run_on_spare_worker(
+                [round, reservation = std::make_shared<helper_reservation>()] { round->help(); });
+        work();
+        round->close();
     }
-    helpers_running.fetch_sub(helpers);
-    for (auto& p : pieces) {
-        out.formatted(p.xml.data());
-        for (auto& name : p.subdirs) subdirs.push_back(std::move(name));
-    }
-}
-
-/** Lists the members of `dir_fd` (the collection `rel`), descending for infinity. */
-void list_members(int dir_fd, const std::string& rel, depth d, int level, propfind_writer& out,
-                  fs::walk_control& control) {
-    if (level > fs::max_tree_depth) return;
-    std::vector<std::string> names;
-    fs::for_each_entry(dir_fd, [&](const char* name, unsigned char) {
-        if (control.stop_requested()) return false;
-        names.emplace_back(name);
-        return true;
-    });
-    std::vector<std::string> subdirs;
-    for (std::size_t begin = 0; begin < names.size() && !control.stop_requested(); begin += round_size) {
-        auto count = std::min(round_size, names.size() - begin);
-        list_round(dir_fd, rel, std::span<const std::string>(names).subspan(begin, count), d, out, control, subdirs);
-    }
-    names = {};
-    for (const auto& name : subdirs) {
-        if (control.stop_requested()) return;
-        int fd = ::openat(dir_fd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-        if (fd < 0) continue;
-        fs::unique_fd sub(fd);
-        list_members(sub.get(), fs::join(rel, name), d, level + 1, out, control);
-    }
+    for (auto& p : pieces) out.formatted(p.data());
 }
 
 } // namespace
@@ -278,13 +296,26 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
     operation op;
     op.description = what + (*d == depth::one ? " (Depth 1)" : " (Depth infinity)");
     op.run = [ctx, rel = path.rel, d = *d, body = std::move(*body), info = *info, what](operation_context& oc) {
-        auto dir = ctx.tree.open(rel, O_RDONLY | O_DIRECTORY);
-        if (!dir) return error_reply(status_logged(dir.error(), path_role::target, what));
         auto control = make_walk_control(oc, ctx, 200);
         spool out(ctx.config.spool_dir.string());
         propfind_writer writer(body, ctx, out);
-        writer.resource(rel, info, fs::xattr_target{dir->get(), ""});
-        list_members(dir->get(), rel, d, 0, writer, control);
+        fs::walk_visitor visitor;
+        visitor.enter = [&](const fs::walk_directory& dir) {
+            if (dir.depth == 0) writer.resource(rel, info, fs::xattr_target{dir.fd, ""});
+            return fs::walk_step::next;
+        };
+        visitor.members = [&](const fs::walk_directory& dir, std::span<fs::walk_member> members) {
+            list_round(dir, members, writer, control);
+            return fs::walk_step::next;
+        };
+        fs::walk_options options;
+        options.max_depth = d == depth::one ? 1 : fs::max_tree_depth + 1;
+        options.batch = round_size;
+        options.stop = oc.stop;
+        auto ec = fs::walk(ctx.tree, rel, options, visitor);
+        // Stopped: the connection is gone, and what is answered is never sent.
+        if (ec && ec != boost::system::errc::operation_canceled)
+            return error_reply(status_logged(ec, path_role::target, what));
         return writer.finish();
     };
     return op;

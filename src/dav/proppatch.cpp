@@ -1,5 +1,5 @@
-#include "dav/lock_check.hpp"
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
 #include "xml/request_bodies.hpp"
@@ -14,14 +14,13 @@ namespace {
 
 /** What became of one instruction: its status, and the RFC 4918 §16 condition that explains it, if any. */
 struct update_result {
-    unsigned status = 200;
+    http::status status = http::status::ok;
     std::string_view condition;
     auto operator<=>(const update_result&) const = default;
 };
 
 /** RFC 4918 §9.2: a protected property answers 403 with DAV:cannot-modify-protected-property (§16). */
-constexpr update_result protected_property{static_cast<unsigned>(http::status::forbidden),
-                                           "cannot-modify-protected-property"};
+constexpr update_result protected_property{http::status::forbidden, "cannot-modify-protected-property"};
 
 /** The 207 of a PROPPATCH: each property with its own status (RFC 4918 §9.2.1). */
 reply proppatch_reply(const context& ctx, std::string_view rel, bool collection,
@@ -36,7 +35,7 @@ reply proppatch_reply(const context& ctx, std::string_view rel, bool collection,
     for (const auto& [result, names] : by_result) {
         w.begin_propstat();
         for (auto* name : names) w.empty_property(*name);
-        w.end_propstat(xml::status_line(result.status), result.condition);
+        w.end_propstat(status_line(result.status), result.condition);
     }
     w.end_response();
     w.close();
@@ -59,7 +58,7 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
     if (!updates) return error_reply(http::status::bad_request, updates.error().message);
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel}})) return std::move(*refused);
 
-    const update_result failed_dependency{static_cast<unsigned>(http::status::failed_dependency), {}};
+    const update_result failed_dependency{http::status::failed_dependency, {}};
     std::vector<update_result> results(updates->size());
     bool refused_any = false;
     for (std::size_t i = 0; i < updates->size(); ++i) {
@@ -72,7 +71,7 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
     // RFC 4918 §9.2: all or nothing; the rest answer 424 Failed Dependency.
     if (refused_any) {
         for (auto& r : results)
-            if (r.status == 200) r = failed_dependency;
+            if (r.status == http::status::ok) r = failed_dependency;
         return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
     }
 
@@ -100,7 +99,7 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
                 fs::remove_property(*where, key);
         }
         for (auto& r : results) r = failed_dependency;
-        results[i].status = static_cast<unsigned>(status_logged(ec, path_role::target, what + " " + property_key(u.name)));
+        results[i].status = status_logged(ec, path_role::target, what + " " + property_key(u.name));
         return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
     }
     return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);

@@ -1,5 +1,7 @@
-#include "dav/lock_check.hpp"
+// PUT in two steps around its body: handle_put checks the request and opens the pending file the
+// body goes into; finish_put checks again, as things are once the body is in, and commits it.
 #include "dav/methods.hpp"
+#include "dav/preconditions.hpp"
 #include "fs/open_file_cache.hpp"
 #include "log.hpp"
 
@@ -7,8 +9,6 @@
 
 #include <cerrno>
 #include <charconv>
-
-#include <sys/stat.h>
 
 namespace keepdav::dav {
 
@@ -31,31 +31,27 @@ bool same_directory(int a, int b) {
 
 } // namespace
 
-std::variant<reply, upload> begin_put(const request_header& head, const context& ctx) {
-    auto path = parse_target(head.target());
-    if (!path) return error_reply(http::status::bad_request, path.error().message());
-    std::string what = "PUT /" + path->rel;
-    if (ctx.config.read_only) return error_reply(http::status::forbidden, "this server is read-only");
+outcome handle_put(const request& req, const context& ctx, const resource_path& path) {
+    const request_header& head = req.base();
+    std::string what = "PUT /" + path.rel;
     if (ctx.config.max_put_bytes) {
         auto declared = decimal_field(head, to_string(http::field::content_length));
         if (declared && *declared > ctx.config.max_put_bytes)
             return error_reply(http::status::payload_too_large,
                                "PUT bodies are limited to " + std::to_string(ctx.config.max_put_bytes) + " bytes");
     }
-    if (path->rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
-    if (auto refused = refuse_too_deep(path->rel)) return std::move(*refused);
-    if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1)))
-        return error_reply(http::status::forbidden, "that name is reserved by the server");
+    if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
+    if (auto refused = refuse_too_deep(path.rel)) return std::move(*refused);
     // RFC 9110 §9.3.4: a partial PUT we do not support must be refused.
     if (head.count(http::field::content_range)) return error_reply(http::status::bad_request, "Content-Range on PUT is not supported");
-    auto parent = ctx.tree.open_parent(path->rel);
+    auto parent = ctx.tree.open_parent(path.rel);
     if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
     upload up;
-    up.rel = path->rel;
+    up.rel = path.rel;
     auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
     if (existing && existing->is_directory())
         return error_reply(http::status::method_not_allowed, "the target is a collection");
-    if (auto refused = check_preconditions(head, ctx, path->rel, {{path->rel, false, !existing}}))
+    if (auto refused = check_preconditions(head, ctx, path.rel, {{path.rel, false, !existing}}))
         return std::move(*refused);
     up.expected_length = decimal_field(head, "X-Expected-Entity-Length");
     up.dir = std::move(parent->dir);
@@ -64,6 +60,7 @@ std::variant<reply, upload> begin_put(const request_header& head, const context&
     up.file.emplace(std::move(*file));
     return up;
 }
+
 
 reply finish_put(upload& up, const request_header& head, const context& ctx) {
     std::string what = "PUT /" + up.rel;
@@ -91,7 +88,7 @@ reply finish_put(upload& up, const request_header& head, const context& ctx) {
     auto parent = ctx.tree.open_parent(up.rel);
     if (!parent) return refuse(error_reply(status_logged(parent.error(), path_role::parent, what)));
     auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
-    // What begin_put checked may have changed too: a LOCK granted, an ETag changed (RFC 4918 §7,
+    // What handle_put checked may have changed too: a LOCK granted, an ETag changed (RFC 4918 §7,
     // RFC 9110 §13): checked again, as if the request had arrived now.
     if (auto refused = check_preconditions(head, ctx, up.rel, {{up.rel, false, !existing}}))
         return refuse(std::move(*refused));
@@ -105,9 +102,17 @@ reply finish_put(upload& up, const request_header& head, const context& ctx) {
         if (auto ec = up.file->move_to(parent->dir.get())) return failed(ec);
         up.dir = std::move(parent->dir);
     }
-    fs::open_file_cache::clear_all_soon(); // a file replaced must not stay pinned by a descriptor kept for GET
+    // The file replaced must not stay pinned by a descriptor kept for GET: handle() cleared the
+    // caches when the request began, but the body may have taken longer than their 250 ms catch-up.
+    fs::open_file_cache::clear_all_soon();
     if (auto ec = up.file->commit(true)) return failed(ec);
     return empty_reply(existing ? http::status::no_content : http::status::created);
+}
+
+reply upload_failure_reply(const boost::system::error_code& ec, std::string_view what) {
+    auto r = error_reply(status_logged(ec, path_role::target, what), "writing the body failed: " + ec.message());
+    r.close_connection = true;
+    return r;
 }
 
 } // namespace keepdav::dav

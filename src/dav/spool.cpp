@@ -1,11 +1,6 @@
 #include "dav/spool.hpp"
 
-#include "fs/tree.hpp"
-
-#include <cerrno>
-
-#include <fcntl.h>
-#include <unistd.h>
+#include "fs/io.hpp"
 
 namespace keepdav::dav {
 
@@ -18,24 +13,15 @@ void spool::write(std::string_view data) {
 void spool::flush() {
     if (memory_.empty() || error_) return;
     if (!file_) {
-        int fd = ::open(directory_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-        if (fd < 0) {
-            error_ = fs::last_error();
+        auto file = fs::open_scratch_file(directory_);
+        if (!file) {
+            error_ = file.error();
             return;
         }
-        file_ = std::make_shared<fs::unique_fd>(fd);
+        file_ = std::make_shared<fs::unique_fd>(std::move(*file));
     }
-    std::size_t written = 0;
-    while (written < memory_.size()) {
-        ssize_t n = ::pwrite(file_->get(), memory_.data() + written, memory_.size() - written, file_size_ + written);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) {
-            error_ = fs::last_error();
-            return;
-        }
-        written += n;
-    }
-    file_size_ += written;
+    if ((error_ = fs::pwrite_all(file_->get(), memory_.data(), memory_.size(), file_size_))) return;
+    file_size_ += memory_.size();
     memory_.clear();
 }
 

@@ -53,6 +53,10 @@ status_decision status_for(const boost::system::error_code& ec, path_role role) 
     }
 }
 
+std::string status_line(status s) {
+    return "HTTP/1.1 " + std::to_string(static_cast<unsigned>(s)) + " " + std::string(boost::beast::http::obsolete_reason(s));
+}
+
 status status_logged(const boost::system::error_code& ec, path_role role, std::string_view what) {
     auto decision = status_for(ec, role);
     std::string line(what);

@@ -4,6 +4,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/system/error_code.hpp>
 
+#include <string>
 #include <string_view>
 
 namespace keepdav::dav {
@@ -21,6 +22,12 @@ struct status_decision {
 };
 
 status_decision status_for(const boost::system::error_code& ec, path_role role);
+
+/**
+ * The status-line a DAV:status element holds (RFC 4918 §14.28: "HTTP/1.1 404 Not Found"). Here, not
+ * in xml/: which reason phrase goes with a code is HTTP's business, not the XML writer's.
+ */
+std::string status_line(boost::beast::http::status status);
 
 /** status_for, and the log line that says why ("PUT /a: 409 (No such file or directory)"). */
 boost::beast::http::status status_logged(const boost::system::error_code& ec, path_role role,

@@ -108,9 +108,4 @@ std::string href_for(std::string_view rel, bool collection) {
     return out;
 }
 
-bool is_within(std::string_view inner, std::string_view outer) {
-    if (outer.empty()) return true;
-    return inner == outer || (inner.starts_with(outer) && inner.size() > outer.size() && inner[outer.size()] == '/');
-}
-
 } // namespace keepdav::dav

@@ -14,7 +14,6 @@ struct resource_path {
     bool trailing_slash = false;
 };
 
-
 /** Parses an origin-form (or absolute-form) request-target. */
 boost::system::result<resource_path> parse_target(std::string_view target);
 
@@ -27,9 +26,6 @@ boost::system::result<resource_path> parse_destination(std::string_view destinat
 
 /** The percent-encoded absolute path of `rel`, with a trailing slash for a collection. */
 std::string href_for(std::string_view rel, bool collection);
-
-/** True when `inner` is `outer` or lies below it. */
-bool is_within(std::string_view inner, std::string_view outer);
 
 /** Error codes parse_* answers with, for the handler to tell the client why. */
 enum class target_errc { malformed = 1, forbidden_segment, other_server };

@@ -1,4 +1,5 @@
 #include "fs/atomic_write.hpp"
+#include "fs/io.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -91,6 +92,18 @@ error_code pending_file::commit(bool replace) {
     if (::renameat2(dir_, temp_name_.c_str(), dir_, leaf_.c_str(), flags) != 0) return error_in(dir_);
     done_ = true;
     return {};
+}
+
+error_code replace_file_atomically(const std::filesystem::path& path, std::string_view bytes, mode_t mode) {
+    auto parent = path.parent_path();
+    int dir = ::open(parent.empty() ? "." : parent.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (dir < 0) return last_error();
+    unique_fd holder(dir);
+    auto file = pending_file::create(dir, path.filename().string(), mode);
+    if (!file) return file.error();
+    if (auto ec = write_all(file->fd(), bytes.data(), bytes.size())) return ec;
+    if (::fsync(file->fd()) != 0) return last_error();
+    return file->commit(true);
 }
 
 } // namespace keepdav::fs

@@ -4,6 +4,9 @@
 // nothing behind.
 #include "fs/tree.hpp"
 
+#include <filesystem>
+#include <string_view>
+
 namespace keepdav::fs {
 
 class pending_file {
@@ -43,5 +46,13 @@ private:
     std::string temp_name_; ///< empty for an O_TMPFILE file, which has no name to clean up
     bool done_ = false;
 };
+
+/**
+ * Replaces the file at `path` (any path: this is for keepdav's own state, not the served tree) with
+ * `bytes` in one step, through a pending_file beside it: written, flushed to disk (fsync), then renamed
+ * over the old one. A crash leaves the old content or the new, never a mix.
+ */
+error_code replace_file_atomically(const std::filesystem::path& path, std::string_view bytes,
+                                  mode_t mode = 0600);
 
 } // namespace keepdav::fs

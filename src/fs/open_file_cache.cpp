@@ -10,6 +10,14 @@ open_file_cache& open_file_cache::for_this_thread() {
     return cache;
 }
 
+result<open_file> open_file_uncached(const tree& t, std::string_view rel) {
+    auto fd = t.open(rel, O_RDONLY);
+    if (!fd) return fd.error();
+    auto info = stat_fd(fd->get());
+    if (!info) return info.error();
+    return open_file{std::make_shared<unique_fd>(std::move(*fd)), *info};
+}
+
 bool open_file_cache::catch_up() {
     auto generation = generation_.load(std::memory_order_relaxed);
     if (generation == seen_generation_) return false;
@@ -34,16 +42,14 @@ result<open_file> open_file_cache::open(const tree& t, std::string_view rel) {
             return open_file{e.fd, *now};
         entries_.erase(it);
     }
-    auto fd = t.open(rel, O_RDONLY);
-    if (!fd) return fd.error();
-    auto info = stat_fd(fd->get());
-    if (!info) return info.error();
-    auto shared = std::make_shared<unique_fd>(std::move(*fd));
-    if (info->type == kind::file) {
+    auto opened = open_file_uncached(t, rel);
+    if (opened && opened->info.type == kind::file) {
         if (entries_.size() >= max_entries) entries_.clear();
-        entries_.emplace(std::string(rel), entry{shared, info->device, info->inode, info->mode, std::chrono::steady_clock::now()});
+        const entry_info& info = opened->info;
+        entries_.emplace(std::string(rel),
+                         entry{opened->fd, info.device, info.inode, info.mode, std::chrono::steady_clock::now()});
     }
-    return open_file{std::move(shared), *info};
+    return opened;
 }
 
 void open_file_cache::expire() {

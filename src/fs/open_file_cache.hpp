@@ -27,12 +27,18 @@ struct open_file {
     entry_info info;
 };
 
+/** Opens `rel` beneath the tree's root for reading, with its metadata: what the cache does on a miss. */
+result<open_file> open_file_uncached(const tree& t, std::string_view rel);
+
 class open_file_cache {
 public:
     static constexpr auto max_age = std::chrono::seconds(1);
     static constexpr std::size_t max_entries = 256;
 
-    /** The cache of the calling thread. */
+    /**
+     * The cache of the calling thread. Only the server looks it up: it hands the I/O thread's cache to
+     * dav through dav::context, so that what dav does never depends on the thread that calls it.
+     */
     static open_file_cache& for_this_thread();
 
     /**

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -60,6 +61,13 @@ std::string make_internal_name() {
     thread_local std::mt19937_64 random{std::random_device{}()};
     return std::string(internal_prefix) + std::to_string(::getpid()) + "-" + std::to_string(++counter) + "-" +
            std::to_string(random() & 0xffffff);
+}
+
+result<volume_space> space_of(const tree& t) {
+    struct statvfs v {};
+    if (::fstatvfs(t.root_fd(), &v) != 0) return last_error();
+    return volume_space{std::uint64_t(v.f_bavail) * v.f_frsize,
+                        std::uint64_t(v.f_blocks - v.f_bfree) * v.f_frsize};
 }
 
 std::string join(std::string_view rel, std::string_view name) {

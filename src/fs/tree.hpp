@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 namespace keepdav::fs {
@@ -31,6 +32,7 @@ struct entry_info {
     timespec modified{};
     timespec created{}; ///< birth time when the file system records it, else the change time
     bool is_directory() const { return type == kind::directory; }
+    bool is_symlink() const { return S_ISLNK(mode); }
 };
 
 /** A directory opened for *at() calls, with the name of one entry in it. */
@@ -74,6 +76,13 @@ private:
     unique_fd root_;
     std::filesystem::path root_path_;
 };
+
+/** The space of the file system that holds a tree (RFC 4331's quota properties), in bytes. */
+struct volume_space {
+    std::uint64_t available = 0; ///< to an unprivileged user
+    std::uint64_t used = 0;
+};
+result<volume_space> space_of(const tree& t);
 
 /** Joins a relative path and a child name. */
 std::string join(std::string_view rel, std::string_view name);

@@ -1,6 +1,8 @@
 #pragma once
-// Whole-tree operations: copy, remove and move, each cancellable between entries and between copy
-// chunks, each reporting the members that failed instead of stopping at the first.
+// Changes to the tree. Whole-tree copy and remove (through fs::walk), each cancellable between entries
+// and between copy chunks, each reporting the members that failed instead of stopping at the first;
+// and the one-entry changes (rename, remove a file, make a directory), so that no layer above makes a
+// system call of its own.
 #include "fs/walk.hpp"
 
 namespace keepdav::fs {
@@ -36,6 +38,12 @@ error_code remove_tree(const tree& t, std::string_view rel, walk_control& contro
  * to run while serving.
  */
 std::size_t remove_leftovers(const tree& t, std::stop_token stop);
+
+/** Removes the entry `at` names, which must not be a directory (a file, a symlink). */
+error_code remove_file(const parent_ref& at);
+
+/** Makes the directory `at` names; file_exists when something has that name already. */
+error_code make_directory(const parent_ref& at, mode_t mode = 0755);
 
 /**
  * Renames `src` to `dst` in one step. With `replace` false an existing `dst` fails with file_exists.

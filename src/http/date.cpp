@@ -114,4 +114,15 @@ std::optional<std::time_t> parse_http_date(std::string_view text) {
     return std::nullopt;
 }
 
+const std::string& current_http_date() {
+    thread_local std::time_t cached_second = 0;
+    thread_local std::string cached;
+    std::time_t now = std::time(nullptr);
+    if (now != cached_second) {
+        cached_second = now;
+        cached = format_http_date(now);
+    }
+    return cached;
+}
+
 } // namespace keepdav::http_util

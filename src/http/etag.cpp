@@ -4,12 +4,12 @@
 
 namespace keepdav::http_util {
 
-std::string etag_for(const fs::entry_info& info) {
-    std::uint64_t mtime_ns = std::uint64_t(info.modified.tv_sec) * 1000000000u + std::uint64_t(info.modified.tv_nsec);
+std::string etag_for(std::uint64_t inode, std::uint64_t size, timespec modified) {
+    std::uint64_t mtime_ns = std::uint64_t(modified.tv_sec) * 1000000000u + std::uint64_t(modified.tv_nsec);
     char out[64];
     char* p = out;
     *p++ = '"';
-    for (std::uint64_t part : {info.inode, info.size, mtime_ns}) {
+    for (std::uint64_t part : {inode, size, mtime_ns}) {
         if (p != out + 1) *p++ = '-';
         p = std::to_chars(p, out + sizeof out, part, 16).ptr;
     }

@@ -60,4 +60,10 @@ std::optional<framing_refusal> check_request_framing(const http::request_header<
     return std::nullopt;
 }
 
+bool has_body(const http::request_header<>& head) {
+    if (head.count(http::field::transfer_encoding)) return true;
+    auto length = head[http::field::content_length];
+    return !length.empty() && length != "0";
+}
+
 } // namespace keepdav::http_util

@@ -20,4 +20,10 @@ struct framing_refusal {
  */
 std::optional<framing_refusal> check_request_framing(const boost::beast::http::request_header<>& head);
 
+/**
+ * True when the request carries a body: Transfer-Encoding, or a Content-Length other than 0 (RFC 9112
+ * §6.3: a request with neither has none). For a header check_request_framing has accepted.
+ */
+bool has_body(const boost::beast::http::request_header<>& head);
+
 } // namespace keepdav::http_util

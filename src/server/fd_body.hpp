@@ -76,6 +76,18 @@ inline boost::system::error_code write_all(int fd, const void* bytes, std::size_
     return {};
 }
 
+/** Reads exactly `size` bytes at `offset`; EIO when the file ends first (it shrank under us). */
+inline boost::system::error_code read_all_at(int fd, char* into, std::uint64_t size, std::uint64_t offset) {
+    for (std::uint64_t done = 0; done < size;) {
+        ssize_t n = ::pread(fd, into + done, size - done, static_cast<off_t>(offset + done));
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return {errno, boost::system::system_category()};
+        if (n == 0) return {EIO, boost::system::system_category()};
+        done += static_cast<std::uint64_t>(n);
+    }
+    return {};
+}
+
 /** Request body: written to a file descriptor as it arrives. */
 struct fd_sink_body {
     struct value_type {

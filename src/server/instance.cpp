@@ -174,7 +174,6 @@ void instance::stop() {
     auto& im = *impl_;
     if (!im.running) return;
     im.running = false;
-    im.state->set_stopping();
     for (auto& l : im.listeners) l->stop();
     for (auto& s : im.state->sessions()) server::close_when_idle(s);
     auto deadline = std::chrono::steady_clock::now() + im.config.shutdown_grace;

@@ -13,14 +13,15 @@ public:
     enum class action {
         nothing,       ///< wait for the next event
         arm_timer,     ///< (re)arm the one timer for `at`
-        write_interim, ///< write a 102 now (no other write is in flight)
+        write_interim, ///< write the interim response `status` now (no other write is in flight)
         write_final,   ///< write the final response now (cancel the timer; no other write is in flight)
-        close,         ///< a 102 could not be written: close, and stop the operation
+        close,         ///< an interim response could not be written: close, and stop the operation
     };
 
     struct step {
         action what = action::nothing;
         clock::time_point at{};
+        unsigned status = 0; ///< for write_interim: 100, 102 or 103
         bool operator==(const step&) const = default;
     };
 
@@ -30,6 +31,9 @@ public:
         clock::duration interval{};
         /** Stop after this many 102s (silence until the final response); 0: no limit. */
         unsigned max_interims = 0;
+        // Test hooks (client developers' bench):
+        bool unasked_continue = false; ///< a 100 Continue nobody asked for, before anything else
+        unsigned early_hints_at = 0;   ///< this interim (counting from 1) is a 103 Early Hints; 0: none
     };
 
     /** An operation starts now. */
@@ -40,16 +44,23 @@ public:
     step interim_written(bool ok, clock::time_point now);
     /** The operation finished and its final response is ready. */
     step operation_done(clock::time_point now);
+    /** The connection is closing (the client left, or the server stops it): from now on, nothing. */
+    void cancel() { state_ = state::closed; }
 
     unsigned interims_sent() const { return sent_; }
 
 private:
     enum class state { idle, silent, waiting, writing_interim, final_pending, finished, closed };
+    /** The interim due now: a 103 where the settings put one, else a 102. */
+    step write_due();
+    /** After an interim was written: the next one's timer, or silence once the count is reached. */
+    step schedule_next(clock::time_point now);
 
     state state_ = state::idle;
     settings settings_{};
     clock::time_point next_due_{};
     unsigned sent_ = 0;
+    bool continue_in_flight_ = false; ///< the unasked 100 is being written
 };
 
 } // namespace keepdav::server

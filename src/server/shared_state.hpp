@@ -47,14 +47,11 @@ struct shared_state {
     std::size_t session_count();
     /** Waits until no connection is open or `deadline` passes; answers true if none is open. */
     bool wait_until_empty(std::chrono::steady_clock::time_point deadline);
-    bool stopping() const { return stopping_.load(); }
-    void set_stopping() { stopping_ = true; }
 
 private:
     std::mutex mutex_;
     std::condition_variable empty_;
     std::unordered_map<session_base*, std::weak_ptr<session_base>> sessions_;
-    std::atomic<bool> stopping_{false};
 };
 
 } // namespace keepdav::server

@@ -73,4 +73,17 @@ test_hooks::duration hold_time(const test_hooks& h, duration after, duration int
     return h.close_after.value_or(duration(0)) + duration(1000); // closing comes first
 }
 
+interim_schedule::settings shape_interims(const test_hooks& h, interim_schedule::settings s) {
+    if (h.interval) s.interval = *h.interval;
+    s.after = h.after ? *h.after : h.interval ? *h.interval : s.after;
+    if (h.count) {
+        s.max_interims = *h.count;
+        if (*h.count == 0) s.enabled = false;
+    }
+    if (h.silent) s.enabled = false;
+    s.unasked_continue = h.unasked_continue;
+    s.early_hints_at = h.early_hints ? 2 : 0;
+    return s;
+}
+
 } // namespace keepdav::server

@@ -1,6 +1,8 @@
 #pragma once
 // Request headers that shape the interim responses, for people testing their clients' handling of
 // 1xx (--test-hooks; ignored without it). The names are a contract: see the README.
+#include "server/interim_schedule.hpp"
+
 #include <boost/beast/http/fields.hpp>
 #include <boost/system/result.hpp>
 
@@ -29,6 +31,12 @@ struct test_hooks {
 
 /** The hooks a request asks for; a malformed value is an error whose message names the header. */
 boost::system::result<test_hooks, std::string> parse_test_hooks(const boost::beast::http::fields& fields);
+
+/**
+ * The interim responses a held request gets: the server's settings for it, shaped by the hooks
+ * (interval, first interim, count, silence, an unasked 100, a 103 as the second interim).
+ */
+interim_schedule::settings shape_interims(const test_hooks& h, interim_schedule::settings server);
 
 /** How long a request is held: the delay, or long enough for `count` 102s. */
 test_hooks::duration hold_time(const test_hooks& h, test_hooks::duration after, test_hooks::duration interval);

@@ -1,7 +1,5 @@
 #include "xml/multistatus_writer.hpp"
 
-#include <boost/beast/http/status.hpp>
-
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -152,11 +150,6 @@ void append_xml_chars(std::string& out, std::string_view text) {
 void append_escaped(std::string& out, std::string_view text) { append_xml_chars<true>(out, text); }
 
 void append_xml_characters(std::string& out, std::string_view markup) { append_xml_chars<false>(out, markup); }
-
-std::string status_line(unsigned status) {
-    auto reason = boost::beast::http::obsolete_reason(static_cast<boost::beast::http::status>(status));
-    return "HTTP/1.1 " + std::to_string(status) + " " + std::string(reason);
-}
 
 void multistatus_writer::open() { out_ += "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:multistatus xmlns:D=\"DAV:\">\n"; }
 

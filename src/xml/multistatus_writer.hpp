@@ -24,7 +24,7 @@ public:
     void open();
     void close();
 
-    /** A whole DAV:response with one DAV:status ("HTTP/1.1 404 Not Found"). */
+    /** A whole DAV:response with one DAV:status, whose status-line the caller formats. */
     void response_status(std::string_view href, std::string_view status_line);
 
     void begin_response(std::string_view href);
@@ -53,8 +53,5 @@ private:
     void close_tag(const qname& name);
     std::string out_;
 };
-
-/** "HTTP/1.1 404 Not Found" */
-std::string status_line(unsigned status);
 
 } // namespace keepdav::xml

@@ -52,8 +52,7 @@ std::string document_problem(const pugi::xml_node& root) {
     return {};
 }
 
-} // namespace
-
+/** Parses a request body into `doc`: well formed, namespace-well-formed, XML 1.0 characters only. */
 parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xml_document& doc) {
     // parse_default does not expand custom entities and never fetches a DTD.
     auto parsed = doc.load_buffer(body.data(), body.size(), pugi::parse_default | pugi::parse_ws_pcdata_single);
@@ -62,6 +61,8 @@ parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xm
     if (auto problem = document_problem(doc.document_element()); !problem.empty()) return body_error{problem};
     return &doc;
 }
+
+} // namespace
 
 parse_result<propfind_body> parse_propfind(std::string_view body) {
     propfind_body out;

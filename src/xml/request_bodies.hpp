@@ -44,9 +44,6 @@ struct lockinfo_body {
 /** A LOCK body (RFC 4918 §14.11); write locks only. An empty body is a refresh and not parsed here. */
 parse_result<lockinfo_body> parse_lockinfo(std::string_view body);
 
-/** Parses any XML document, for the checks that only need it well formed. */
-parse_result<pugi::xml_document*> parse_document(std::string_view body, pugi::xml_document& doc);
-
 } // namespace keepdav::xml
 
 namespace boost::system {

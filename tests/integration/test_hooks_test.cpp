@@ -1,6 +1,7 @@
 // --test-hooks and --transcript over a real loopback socket: each Keepdav-* header does what the
 // README promises, HTTP/1.0 still gets no 1xx, and the transcript records what each client saw.
 #include "support/loopback_server.hpp"
+#include "support/poll.hpp"
 #include "support/temp_tree.hpp"
 
 #include <keepdav/probe.hpp>
@@ -8,9 +9,9 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
-#include <thread>
 
 using namespace std::chrono_literals;
+using keepdav::test::eventually;
 using keepdav::test::loopback_server;
 using keepdav::test::temp_tree;
 namespace probe = keepdav::probe;
@@ -40,15 +41,13 @@ struct hooked_server {
 
     /** The transcript's lines, once the server has written at least `n` of them (it flushes per request). */
     std::vector<std::string> lines(std::size_t n) {
-        auto deadline = std::chrono::steady_clock::now() + 5s;
         std::vector<std::string> out;
-        do {
+        eventually([&] {
             out.clear();
             std::ifstream in(transcript);
             for (std::string line; std::getline(in, line);) out.push_back(line);
-            if (out.size() >= n) break;
-            std::this_thread::yield();
-        } while (std::chrono::steady_clock::now() < deadline);
+            return out.size() >= n;
+        });
         return out;
     }
 };

@@ -1,24 +1,23 @@
 // Large bodies over a real socket: sendfile(2) for big files on plain TCP must deliver every byte,
 // honour ranges, and leave a kept-alive connection in step.
 #include "support/loopback_server.hpp"
+#include "support/poll.hpp"
+#include "support/raw_client.hpp"
 #include "support/temp_tree.hpp"
 
 #include <keepdav/probe.hpp>
 
 #include <catch2/catch.hpp>
 
-#include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/write.hpp>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <random>
-#include <thread>
 
+using keepdav::test::eventually;
 using keepdav::test::loopback_server;
+using keepdav::test::raw_client;
 using keepdav::test::temp_tree;
 namespace probe = keepdav::probe;
 
@@ -67,16 +66,10 @@ TEST_CASE("two large bodies back to back on one kept-alive connection", "[integr
     c.root = tree.path();
     loopback_server server(c);
 
-    namespace net = boost::asio;
-    net::io_context ioc;
-    net::ip::tcp::socket socket(ioc);
-    socket.connect({net::ip::make_address("127.0.0.1"), server.port()});
-    net::write(socket, net::buffer(std::string("GET /a.bin HTTP/1.1\r\nHost: x\r\n\r\n"
-                                               "GET /b.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")));
-    std::string received;
-    char chunk[65536];
-    boost::system::error_code ec;
-    while (!ec) received.append(chunk, socket.read_some(net::buffer(chunk), ec));
+    raw_client client(server.port());
+    client.send("GET /a.bin HTTP/1.1\r\nHost: x\r\n\r\n"
+                "GET /b.bin HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+    const std::string received = client.read_to_end();
     auto first_body = received.find("\r\n\r\n") + 4;
     REQUIRE(received.compare(first_body, a.size(), a) == 0);
     auto second = received.find("HTTP/1.1 200 OK\r\n", first_body + a.size());
@@ -90,16 +83,9 @@ namespace {
 
 /** Sends `bytes` on a fresh connection to the server and reads until the server closes it. */
 std::string exchange(std::uint16_t port, const std::string& bytes) {
-    namespace net = boost::asio;
-    net::io_context ioc;
-    net::ip::tcp::socket socket(ioc);
-    socket.connect({net::ip::make_address("127.0.0.1"), port});
-    net::write(socket, net::buffer(bytes));
-    std::string received;
-    char chunk[65536];
-    boost::system::error_code ec;
-    while (!ec) received.append(chunk, socket.read_some(net::buffer(chunk), ec));
-    return received;
+    raw_client client(port);
+    client.send(bytes);
+    return client.read_to_end();
 }
 
 /** The descriptors of this process that name `path`, deleted or not. */
@@ -198,8 +184,5 @@ TEST_CASE("a file deleted through DELETE is not kept open by the server", "[inte
     CHECK(probe::run(req).final_response->status == 204);
     // The I/O threads drop what they kept within a quarter of a second of the DELETE, well before the
     // one second an unused entry may otherwise live.
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(800);
-    while (open_descriptors_on(tree / "gone.bin") > 0 && std::chrono::steady_clock::now() < deadline)
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    CHECK(open_descriptors_on(tree / "gone.bin") == 0);
+    CHECK(eventually([&] { return open_descriptors_on(tree / "gone.bin") == 0; }, std::chrono::milliseconds(800)));
 }

@@ -1,8 +1,11 @@
 #pragma once
 // Holds a server's worker inside an operation until the test opens the gate or the operation is told
-// to stop: long operations that last exactly as long as a test needs, with no sleeps.
+// to stop: long operations that last exactly as long as a test needs, with no sleeps. Every wait here
+// has a deadline: a worker that never comes fails the test with a message instead of hanging it.
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -18,10 +21,12 @@ public:
     void on_entry(std::string_view, std::stop_token stop) {
         std::unique_lock lock(mutex_);
         if (++entries_ < hold_at_) return;
-        holding_ = true;
+        ++held_;
         changed_.notify_all();
         changed_.wait(lock, stop, [this] { return open_; });
+        --held_;
         if (stop.stop_requested()) stopped_seen_ = true;
+        changed_.notify_all();
     }
 
     void open() {
@@ -30,10 +35,18 @@ public:
         changed_.notify_all();
     }
 
-    /** Blocks until a worker is held at the gate. */
-    void wait_until_holding() {
+    /** Blocks until `workers` workers are held at the gate at once; throws past the deadline. */
+    void wait_until_holding(int workers = 1, std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
         std::unique_lock lock(mutex_);
-        changed_.wait(lock, [this] { return holding_; });
+        if (!changed_.wait_for(lock, deadline, [&] { return held_ >= workers; }))
+            throw std::runtime_error("gate: " + std::to_string(workers) + " worker(s) not held within " +
+                                     std::to_string(deadline.count()) + " ms (held: " + std::to_string(held_) + ")");
+    }
+
+    /** Blocks until a held worker has left the gate through its stop token; false past the deadline. */
+    bool wait_until_stop_seen(std::chrono::milliseconds deadline = std::chrono::seconds(20)) {
+        std::unique_lock lock(mutex_);
+        return changed_.wait_for(lock, deadline, [this] { return stopped_seen_; });
     }
 
     bool stop_seen() {
@@ -50,7 +63,7 @@ private:
     std::condition_variable_any changed_;
     int hold_at_;
     int entries_ = 0;
-    bool holding_ = false;
+    int held_ = 0; ///< workers waiting at the gate now
     bool open_ = false;
     bool stopped_seen_ = false;
 };

@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -30 "$KEEPDAV_LOG"; exit 1; }
 command -v cadaver >/dev/null || fail "cadaver is not installed (apt-get install cadaver)"
-root=$(mktemp -d); work=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root" "$work"' EXIT
+root=$(mktemp -d -t keepdav-cadaver.XXXXXX); work=$(mktemp -d -t keepdav-cadaver.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root" "$work"' EXIT
 start_keepdav "$root" --state-dir none
 echo "first version" >"$work/a.txt"
 head -c 3000000 /dev/urandom >"$work/big.bin"
@@ -23,7 +23,7 @@ echo "second version" >"$work/a2.txt"
     echo "copy a.txt b.txt"; echo "move b.txt c.txt"
     echo "propset c.txt colour blue"; echo "propget c.txt colour"
     echo "quit"
-} | timeout 60 cadaver "$KEEPDAV_URL/" >"$work/out" 2>&1
+} | timeout 10 cadaver "$KEEPDAV_URL/" >"$work/out" 2>&1
 cat "$work/out"
 for step in "Creating \`dir'" "Uploading .*a.txt" "Uploading .*big.bin" "Locking \`a.txt'" "Unlocking \`a.txt'" \
             "Copying \`/dir/a.txt'" "Moving \`/dir/b.txt'" "Setting property on \`c.txt'"; do

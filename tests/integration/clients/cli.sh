@@ -4,7 +4,7 @@
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; exit 1; }
-root=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root"' EXIT
+root=$(mktemp -d -t keepdav-cli.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root"' EXIT
 
 "$KEEPDAV_BIN" --help >"$root/help" || fail "--help did not exit 0"
 for option in --root --listen --processing-interval --processing-after --no-processing --no-processing-for; do
@@ -26,9 +26,10 @@ expect_usage_error --root "$root" --no-processing-for '('
 expect_usage_error --listen 127.0.0.1:0
 
 # Two addresses, each reported with its real port.
-out=$(mktemp -u); mkfifo "$out"
+out="$root.stdout"; mkfifo "$out"; trap 'keepdav_cleanup; rm -rf "$root" "$out"' EXIT
 "$KEEPDAV_BIN" --root "$root" --listen 127.0.0.1:0 --listen 127.0.0.1:0 >"$out" 2>/dev/null &
 pid=$!
+KEEPDAV_PID=$pid # a failure below stops it through the EXIT trap
 exec 3<"$out"
 read -r -t 10 first <&3 || fail "no first listening line"
 read -r -t 10 second <&3 || fail "no second listening line"
@@ -40,7 +41,7 @@ for line in "$first" "$second"; do
     curl -sf -o /dev/null -X OPTIONS "http://127.0.0.1:$port/" || fail "nothing answers on $port"
 done
 [ "$first" != "$second" ] || fail "both listeners report the same port"
-kill -TERM $pid; wait $pid; rc=$?
+kill -TERM $pid; wait $pid; rc=$?; KEEPDAV_PID=
 [ $rc = 0 ] || fail "SIGTERM: exit $rc, not 0"
 
 # A root that does not exist is refused at start, with a message.

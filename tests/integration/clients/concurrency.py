@@ -442,8 +442,14 @@ class Races:
         self.file_at(rel)
         body = make_body(ident, self.rng)
         put = Client(self.port, "put")
-        fire_put = put.prime("PUT", rel, body=body, hold=len(body))  # the header only
-        time.sleep(0.03)
+        # The header only; the server's 100 Continue says it has read and checked it.
+        fire_put = put.prime("PUT", rel, {"Expect": "100-continue"}, body=body, hold=len(body))
+        interim = b""
+        while put.sock is not None and not interim.endswith(b"\r\n\r\n"):
+            byte = put.sock.recv(1)  # the socket's 30 s timeout bounds the wait
+            if not byte:
+                break
+            interim += byte
         with concurrent.futures.ThreadPoolExecutor(1) as pool:
             locking = pool.submit(self.c[1].lock, rel, "0", 60, "e")
             # A server may hold the LOCK until the PUT ends: then their order is its own.

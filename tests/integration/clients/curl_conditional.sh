@@ -3,7 +3,7 @@
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -20 "$KEEPDAV_LOG"; exit 1; }
-root=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root"' EXIT
+root=$(mktemp -d -t keepdav-curl_conditional.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root"' EXIT
 printf '0123456789abcdefghij' >"$root/f.txt"
 start_keepdav "$root" --state-dir none
 u="$KEEPDAV_URL/f.txt"

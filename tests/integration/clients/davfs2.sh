@@ -8,14 +8,23 @@ fail() { echo "FAIL: $*"; tail -30 "$KEEPDAV_LOG"; exit 1; }
 command -v mount.davfs >/dev/null || skip "davfs2 is not installed (apt-get install davfs2)"
 [ "$(id -u)" = 0 ] || skip "mounting needs root"
 [ -c /dev/fuse ] || grep -q davfs /proc/filesystems || skip "neither /dev/fuse nor the coda kernel module is available"
-root=$(mktemp -d); mnt=$(mktemp -d); conf=$(mktemp -d)
-cleanup() { mountpoint -q "$mnt" && umount "$mnt"; stop_keepdav; rm -rf "$root" "$conf"; rmdir "$mnt" 2>/dev/null; }
+root=$(mktemp -d -t keepdav-davfs2.XXXXXX); mnt=$(mktemp -d -t keepdav-davfs2.XXXXXX); conf=$(mktemp -d -t keepdav-davfs2.XXXXXX)
+# The file system comes off before the server stops (unmounting uploads what is pending); if it will
+# not come off, the test fails and says so rather than leave a mount behind unnoticed.
+cleanup() {
+    local rc=$?
+    if mountpoint -q "$mnt" && ! umount "$mnt"; then echo "FAIL: cannot unmount $mnt"; rc=1; fi
+    keepdav_cleanup
+    rm -rf "$root" "$conf"
+    mountpoint -q "$mnt" || rmdir "$mnt"
+    exit $rc
+}
 trap cleanup EXIT
 start_keepdav "$root" --state-dir none
 printf 'use_locks 1\ncache_size 1\ndelay_upload 0\nask_auth 0\n' >"$conf/davfs2.conf"
 mkdir -p "$conf/cache" && chmod 0777 "$conf" "$conf/cache"
 printf 'cache_dir %s\n' "$conf/cache" >>"$conf/davfs2.conf"
-if ! echo | timeout 30 mount -t davfs -o conf="$conf/davfs2.conf" "$KEEPDAV_URL/" "$mnt" 2>"$conf/mount.err"; then
+if ! echo | timeout 10 mount -t davfs -o conf="$conf/davfs2.conf" "$KEEPDAV_URL/" "$mnt" 2>"$conf/mount.err"; then
     skip "mount -t davfs failed here: $(tr '\n' ' ' <"$conf/mount.err")"
 fi
 echo "mounted $KEEPDAV_URL/ on $mnt"

@@ -4,13 +4,28 @@
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; [ -n "${KEEPDAV_LOG:-}" ] && tail -20 "$KEEPDAV_LOG"; exit 1; }
-work=$(mktemp -d); small="$work/small"; mkdir -p "$small"
-cleanup() { stop_keepdav; mountpoint -q "$small" && umount "$small"; rm -rf "$work"; }
+work=$(mktemp -d -t keepdav-faults.XXXXXX); small="$work/small"; mkdir -p "$small"
+# The tmpfs comes off only once the server that had it open has exited (stop_keepdav waits); if it
+# will not come off, say so and leave the directory around it alone (rm -rf would empty the mount).
+unmount_small() {
+    mountpoint -q "$small" || return 0
+    umount "$small" && return 0
+    echo "FAIL: cannot unmount the test tmpfs at $small; still held by:"
+    fuser -vm "$small" 2>&1 | grep -v "^Cannot stat" || true
+    return 1
+}
+cleanup() {
+    local rc=$?
+    keepdav_cleanup
+    unmount_small || exit 1
+    rm -rf "$work"
+    exit $rc
+}
 trap cleanup EXIT
 temp_names() { find "$1" -name '.keepdav-tmp-*' | head -5; }
 
 # --- a full disk: a 1 MiB tmpfs ---------------------------------------------------------------------
-if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$small" 2>/dev/null; then
+if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m keepdav-faults "$small" 2>/dev/null; then
     head -c 400000 /dev/urandom >"$small/seed.bin"
     start_keepdav "$small" --state-dir none
     head -c 2000000 /dev/urandom >"$work/big.bin"
@@ -29,6 +44,7 @@ if [ "$(id -u)" = 0 ] && mount -t tmpfs -o size=1m tmpfs "$small" 2>/dev/null; t
     code=$(printf 'after' | curl -s -o /dev/null -w '%{http_code}' -T - "$KEEPDAV_URL/after.txt")
     [ "$code" = 201 ] && [ "$(cat "$small/after.txt")" = after ] || fail "PUT after freeing space got $code"
     stop_keepdav
+    unmount_small || fail "the tmpfs stayed mounted after the server exited"
     echo "ok: full disk -> 507, nothing partial visible"
 else
     echo "skipped the full-disk checks: cannot mount a tmpfs here (needs root)"
@@ -38,16 +54,18 @@ fi
 root="$work/root"; mkdir -p "$root"
 start_keepdav "$root" --state-dir none
 python3 - "${KEEPDAV_URL#http://}" <<'PY' || fail "mid-upload drop"
-import socket, sys, time
+import socket, sys
 host, port = sys.argv[1].split(":")
-s = socket.create_connection((host, int(port)))
-s.sendall(b"PUT /dropped.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 10000000\r\n\r\n" + b"x" * 1000000)
-time.sleep(0.3)
+s = socket.create_connection((host, int(port)), timeout=10)
+s.sendall(b"PUT /dropped.bin HTTP/1.1\r\nHost: h\r\nContent-Length: 10000000\r\nExpect: 100-continue\r\n\r\n")
+# The server's 100 Continue: it has taken the upload on and reads its body from here.
+reply = s.recv(100)
+assert reply.startswith(b"HTTP/1.1 100 "), reply
+s.sendall(b"x" * 1000000)
 s.close()
 PY
 # Wait until the server has seen the client go (its log says so), then look.
-for _ in $(seq 1 100); do grep -q "before the body ended" "$KEEPDAV_LOG" && break; sleep 0.05; done
-grep -q "before the body ended" "$KEEPDAV_LOG" || fail "the server did not notice the dropped upload"
+wait_until 10 grep -q "before the body ended" "$KEEPDAV_LOG" || fail "the server did not notice the dropped upload"
 [ ! -e "$root/dropped.bin" ] || fail "a dropped upload left a file"
 [ -z "$(temp_names "$root")" ] || fail "a dropped upload left a temporary file"
 echo "ok: dropped upload leaves nothing"
@@ -59,7 +77,8 @@ stop_keepdav
 start_keepdav "$root" --state-dir none
 curl -s -o /dev/null -X COPY -H "Destination: $KEEPDAV_URL/dst/" "$KEEPDAV_URL/src/" &
 curl_pid=$!
-for _ in $(seq 1 200); do [ -n "$(ls "$root/dst" 2>/dev/null | head -1)" ] && break; sleep 0.01; done
+dst_has_a_file() { [ -n "$(ls "$root/dst" 2>/dev/null | head -1)" ]; }
+wait_until 10 dst_has_a_file || fail "the COPY did not start"
 kill -KILL "$KEEPDAV_PID"; wait "$KEEPDAV_PID" 2>/dev/null; KEEPDAV_PID=
 wait $curl_pid 2>/dev/null
 copied=$(ls "$root/dst" 2>/dev/null | wc -l)
@@ -67,7 +86,8 @@ echo "killed with $copied of 40 files copied"
 # A crash leftover of the fallback kind (file systems without O_TMPFILE) is swept at start.
 touch "$root/src/.keepdav-tmp-424242-1-1"
 start_keepdav "$root" --state-dir none
-for _ in $(seq 1 100); do [ -z "$(temp_names "$root")" ] && break; sleep 0.05; done
+# The sweep runs in the background after "listening on" and logs what it removed.
+wait_until 10 grep -q "temporary file(s) left by an earlier run" "$KEEPDAV_LOG" || fail "no sweep of leftovers logged"
 [ -z "$(temp_names "$root")" ] || fail "temporary files still there after a restart: $(temp_names "$root")"
 for f in "$root"/dst/*; do
     [ -e "$f" ] || continue

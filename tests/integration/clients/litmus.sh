@@ -4,9 +4,9 @@
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 command -v litmus >/dev/null || { echo "litmus is not installed (apt-get install litmus)"; exit 1; }
-root=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root"' EXIT
+root=$(mktemp -d -t keepdav-litmus.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root"' EXIT
 start_keepdav "$root"
-out=$(cd "$root" && TESTS="$1" timeout 300 litmus "$KEEPDAV_URL/" 2>&1)
+out=$(cd "$root" && TESTS="$1" timeout 10 litmus "$KEEPDAV_URL/" 2>&1)
 echo "$out"
 status=0
 for suite in $1; do

@@ -4,7 +4,7 @@
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -20 "$KEEPDAV_LOG"; exit 1; }
-root=$(mktemp -d); state=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root" "$state"' EXIT
+root=$(mktemp -d -t keepdav-locks_restart.XXXXXX); state=$(mktemp -d -t keepdav-locks_restart.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root" "$state"' EXIT
 echo original >"$root/f.txt"
 start_keepdav "$root" --state-dir "$state"
 token=$(curl -s -D - -o /dev/null -X LOCK -H 'Timeout: Second-600' --data \

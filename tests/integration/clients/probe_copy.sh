@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/spawn_server.sh"
 : "${KEEPDAV_PROBE_BIN:?}"
 fail() { echo "FAIL: $*"; [ -n "${KEEPDAV_LOG:-}" ] && tail -20 "$KEEPDAV_LOG"; exit 1; }
-root=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root"' EXIT
+root=$(mktemp -d -t keepdav-probe_copy.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root"' EXIT
 mkdir -p "$root/src/a/b"
 for i in $(seq 1 20); do head -c $((8 * 1024 * 1024)) /dev/urandom >"$root/src/a/f$i.bin"; done
 echo small >"$root/src/a/b/small.txt"
@@ -17,7 +17,7 @@ cat "$root/probe.out"
 [ $rc = 0 ] || fail "keepdav-probe exited $rc"
 grep -q "^+[0-9.]*s 201 Created" "$root/probe.out" || fail "no 201 final response"
 grep -q "^+[0-9.]*s 102 Processing" "$root/probe.out" || fail "no 102 Processing seen"
-grep -q "Keepdav-Progress: items=" "$root/probe.out" || fail "no progress header on the 102s"
+grep -qi "Keepdav-Progress: items=" "$root/probe.out" || fail "no progress header on the 102s"
 diff -r "$root/src" "$root/dst" || fail "destination differs from source"
 [ -z "$(find "$root" -name '.keepdav-tmp-*')" ] || fail "temporary files left"
 

@@ -5,7 +5,7 @@ set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -30 "$KEEPDAV_LOG"; exit 1; }
 command -v rclone >/dev/null || fail "rclone is not installed (apt-get install rclone)"
-root=$(mktemp -d); src=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root" "$src"' EXIT
+root=$(mktemp -d -t keepdav-rclone.XXXXXX); src=$(mktemp -d -t keepdav-rclone.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root" "$src"' EXIT
 start_keepdav "$root" --state-dir none
 export RCLONE_CONFIG=/dev/null
 remote=":webdav,url='$KEEPDAV_URL/',vendor=other:"

@@ -5,6 +5,7 @@ set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -20 "$KEEPDAV_LOG"; exit 1; }
 samples=$(cd "$(dirname "$0")/../../../samples" && pwd)
+trap keepdav_cleanup EXIT
 start_keepdav "$samples/share" --state-dir none --test-hooks
 url="$KEEPDAV_URL/README.txt"
 

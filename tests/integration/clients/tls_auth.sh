@@ -4,7 +4,7 @@ set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -20 "$KEEPDAV_LOG"; exit 1; }
 command -v htpasswd >/dev/null || fail "htpasswd is not installed (apt-get install apache2-utils)"
-root=$(mktemp -d); keys=$(mktemp -d); trap 'stop_keepdav; rm -rf "$root" "$keys"' EXIT
+root=$(mktemp -d -t keepdav-tls_auth.XXXXXX); keys=$(mktemp -d -t keepdav-tls_auth.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root" "$keys"' EXIT
 echo hello >"$root/a.txt"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$keys/key.pem" -out "$keys/cert.pem" -days 2 \
     -subj /CN=127.0.0.1 -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null || fail "openssl"

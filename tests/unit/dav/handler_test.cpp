@@ -41,33 +41,44 @@ struct fixture {
     locks::lock_store lock_table;
     dav::context ctx{tree, config, false, &lock_table};
 
-    /** Runs a request to its reply, running the operation it may turn into. */
-    dav::reply run(http::verb method, const std::string& target, std::initializer_list<std::pair<std::string, std::string>> headers = {},
-                   std::string body = {}) {
+    static dav::request make(http::verb method, const std::string& target,
+                             std::initializer_list<std::pair<std::string, std::string>> headers) {
         dav::request req{method, target, 11};
         req.set(http::field::host, "h");
         for (const auto& [name, value] : headers) req.set(name, value);
-        req.body() = std::move(body);
-        auto result = dav::handle(req, ctx);
-        if (auto* r = std::get_if<dav::reply>(&result)) return std::move(*r);
-        auto& op = std::get<dav::operation>(result);
-        std::stop_source stop;
-        dav::operation_context oc{stop.get_token(), *op.progress};
-        return op.run(oc);
+        return req;
+    }
+
+    /**
+     * Runs a request to its reply as the server does: the body of a PUT is not in the request but
+     * written into the upload handle() answers, then committed by finish_put; an operation is run.
+     */
+    dav::reply run(http::verb method, const std::string& target, std::initializer_list<std::pair<std::string, std::string>> headers = {},
+                   std::string body = {}) {
+        auto req = make(method, target, headers);
+        if (method != http::verb::put) req.body() = body;
+        return complete(dav::handle(req, ctx), req, body, [] {});
     }
 
     /** A PUT whose body arrives while `meanwhile` changes the tree (as another client could). */
     dav::reply put_while(const std::string& target, std::initializer_list<std::pair<std::string, std::string>> headers,
                          const std::string& body, const std::function<void()>& meanwhile) {
-        dav::request req{http::verb::put, target, 11};
-        req.set(http::field::host, "h");
-        for (const auto& [name, value] : headers) req.set(name, value);
-        auto started = dav::begin_put(req.base(), ctx);
-        if (auto* r = std::get_if<dav::reply>(&started)) return std::move(*r);
-        auto& up = std::get<dav::upload>(started);
-        meanwhile();
-        REQUIRE(::write(up.file->fd(), body.data(), body.size()) == static_cast<ssize_t>(body.size()));
-        return dav::finish_put(up, req.base(), ctx);
+        auto req = make(http::verb::put, target, headers);
+        return complete(dav::handle(req, ctx), req, body, meanwhile);
+    }
+
+    dav::reply complete(dav::outcome result, const dav::request& req, const std::string& body,
+                        const std::function<void()>& meanwhile) {
+        if (auto* r = std::get_if<dav::reply>(&result)) return std::move(*r);
+        if (auto* up = std::get_if<dav::upload>(&result)) {
+            meanwhile();
+            REQUIRE(::write(up->file->fd(), body.data(), body.size()) == static_cast<ssize_t>(body.size()));
+            return dav::finish_put(*up, req.base(), ctx);
+        }
+        auto& op = std::get<dav::operation>(result);
+        std::stop_source stop;
+        dav::operation_context oc{stop.get_token(), *op.progress};
+        return op.run(oc);
     }
 
     static std::string body_of(const dav::reply& r) {
@@ -165,6 +176,53 @@ TEST_CASE("PUT creates then replaces, and GET returns the bytes", "[unit][dav]")
     CHECK(status(f.run(http::verb::put, "/missing/f.txt", {}, "x")) == 409);
     f.dir.mkdir("coll");
     CHECK(status(f.run(http::verb::put, "/coll", {}, "x")) == 405);
+}
+
+TEST_CASE("a PUT's header answers an upload, and nothing is visible until finish_put commits it", "[unit][dav]") {
+    fixture f;
+    auto req = fixture::make(http::verb::put, "/u.txt", {});
+    {
+        auto started = dav::handle(req, f.ctx);
+        REQUIRE(std::holds_alternative<dav::upload>(started));
+        CHECK_FALSE(f.dir.exists("u.txt"));
+    } // an upload dropped (the client went away) leaves nothing behind
+    CHECK(std::filesystem::is_empty(f.dir.path()));
+    CHECK(status(f.put_while("/u.txt", {}, "body", [&] { CHECK_FALSE(f.dir.exists("u.txt")); })) == 201);
+    CHECK(f.dir.read("u.txt") == "body");
+}
+
+TEST_CASE("the server's temporary names do not exist for any method, PUT included: 404", "[unit][dav]") {
+    fixture f;
+    for (auto method : {http::verb::put, http::verb::get, http::verb::delete_, http::verb::mkcol, http::verb::propfind,
+                        http::verb::proppatch, http::verb::lock})
+        CHECK(status(f.run(method, "/.keepdav-tmp-x", {}, method == http::verb::put ? "x" : "")) == 404);
+    CHECK(std::filesystem::is_empty(f.dir.path()));
+}
+
+TEST_CASE("a read-only server refuses every change with 403, PUT included, and serves reads", "[unit][dav]") {
+    fixture f;
+    f.dir.write("r.txt", "r");
+    f.config.read_only = true;
+    CHECK(status(f.run(http::verb::put, "/r.txt", {}, "w")) == 403);
+    CHECK(status(f.run(http::verb::put, "/new.txt", {}, "w")) == 403);
+    CHECK(status(f.run(http::verb::mkcol, "/c")) == 403);
+    CHECK(status(f.run(http::verb::delete_, "/r.txt")) == 403);
+    CHECK(status(f.run(http::verb::get, "/r.txt")) == 200);
+    CHECK(f.dir.read("r.txt") == "r");
+    CHECK_FALSE(f.dir.exists("new.txt"));
+}
+
+TEST_CASE("a body that cannot be written answers by the one errno mapping and closes the connection",
+          "[unit][dav]") {
+    auto answer = [](int error) { return dav::upload_failure_reply(fs::make_error(error), "PUT /f"); };
+    CHECK(answer(ENOSPC).status == http::status::insufficient_storage);
+    CHECK(answer(EDQUOT).status == http::status::insufficient_storage);
+    CHECK(answer(EFBIG).status == http::status::payload_too_large);
+    CHECK(answer(EIO).status == http::status::internal_server_error);
+    // Stopped (the client left, the server stops): not a disk fault.
+    CHECK(answer(ECANCELED).status == http::status::service_unavailable);
+    CHECK_FALSE(dav::status_for(fs::make_error(ECANCELED), dav::path_role::target).server_fault);
+    CHECK(answer(ENOSPC).close_connection); // the rest of the body is unread
 }
 
 TEST_CASE("DELETE of a file, a tree, and nothing", "[unit][dav]") {

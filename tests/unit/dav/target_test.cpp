@@ -64,11 +64,3 @@ TEST_CASE("hrefs are percent-encoded per segment", "[unit][target]") {
     // What href_for writes, parse_target reads back.
     CHECK(parse_target(href_for("x y/#?%/\xC3\xBC", false))->rel == "x y/#?%/\xC3\xBC");
 }
-
-TEST_CASE("is_within compares whole segments", "[unit][target]") {
-    CHECK(is_within("a/b", "a"));
-    CHECK(is_within("a", "a"));
-    CHECK(is_within("anything", ""));
-    CHECK_FALSE(is_within("ab", "a"));
-    CHECK_FALSE(is_within("a", "a/b"));
-}

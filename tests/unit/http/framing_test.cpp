@@ -49,3 +49,11 @@ TEST_CASE("Transfer-Encoding must end in chunked, once, with nothing we cannot d
                                  {http::field::content_length, "3"}})) == http::status::bad_request);
     CHECK(refused_with(head(10, {{http::field::transfer_encoding, "chunked"}})) == http::status::bad_request);
 }
+
+TEST_CASE("a request has a body when chunked or of non-zero Content-Length (RFC 9112 §6.3)", "[http][framing]") {
+    using keepdav::http_util::has_body;
+    CHECK_FALSE(has_body(head(11, {})));
+    CHECK_FALSE(has_body(head(11, {{http::field::content_length, "0"}})));
+    CHECK(has_body(head(11, {{http::field::content_length, "3"}})));
+    CHECK(has_body(head(11, {{http::field::transfer_encoding, "chunked"}})));
+}

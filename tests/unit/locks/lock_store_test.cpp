@@ -125,3 +125,12 @@ TEST_CASE("a damaged lock table is ignored, not fatal", "[unit][locks]") {
     CHECK(store.covering("", lock_clock::now()).empty());
     CHECK(store.acquire(exclusive("a"), lock_clock::now()).granted);
 }
+
+TEST_CASE("path_within compares whole segments", "[unit][locks]") {
+    using keepdav::locks::path_within;
+    CHECK(path_within("a/b", "a"));
+    CHECK(path_within("a", "a"));
+    CHECK(path_within("anything", ""));
+    CHECK_FALSE(path_within("ab", "a"));
+    CHECK_FALSE(path_within("a", "a/b"));
+}

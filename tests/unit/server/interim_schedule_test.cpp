@@ -106,3 +106,80 @@ TEST_CASE("a count limit stops the 102s and leaves silence until the final respo
     REQUIRE(s.operation_done(t0 + 1s).what == action::write_final);
     REQUIRE(s.interims_sent() == 2);
 }
+
+TEST_CASE("an unasked 100 comes first, outside the count and the cadence; a 103 takes its place in line",
+          "[unit][interim]") {
+    interim_schedule s;
+    auto settings = every(100ms, 100ms);
+    settings.unasked_continue = true;
+    settings.early_hints_at = 2;
+    settings.max_interims = 3;
+    REQUIRE(s.start(settings, t0) == interim_schedule::step{action::write_interim, {}, 100});
+    REQUIRE(s.interim_written(true, t0 + 1ms) == interim_schedule::step{action::arm_timer, t0 + 100ms});
+    REQUIRE(s.timer_fired(t0 + 100ms) == interim_schedule::step{action::write_interim, {}, 102});
+    REQUIRE(s.interim_written(true, t0 + 101ms).what == action::arm_timer);
+    REQUIRE(s.timer_fired(t0 + 200ms) == interim_schedule::step{action::write_interim, {}, 103});
+    REQUIRE(s.interim_written(true, t0 + 201ms).what == action::arm_timer);
+    REQUIRE(s.timer_fired(t0 + 300ms) == interim_schedule::step{action::write_interim, {}, 102});
+    REQUIRE(s.interim_written(true, t0 + 301ms).what == action::nothing); // the count is reached: silence
+    REQUIRE(s.interims_sent() == 3);
+    REQUIRE(s.operation_done(t0 + 400ms).what == action::write_final);
+}
+
+namespace {
+
+enum class input { start, timer_fired, written_ok, written_failed, operation_done, cancel };
+
+/** Drives a fresh schedule into the named state, then applies `in`; answers the step it gives. */
+interim_schedule::step drive(const std::string& state, input in) {
+    interim_schedule s;
+    auto settings = every(100ms, 100ms);
+    auto now = t0;
+    if (state == "silent") s.start(interim_schedule::settings{false, 100ms, 100ms}, now);
+    if (state != "idle" && state != "silent") s.start(settings, now);
+    if (state == "writing_interim" || state == "final_pending") s.timer_fired(now += 100ms);
+    if (state == "final_pending") s.operation_done(now);
+    if (state == "finished") s.operation_done(now);
+    if (state == "closed") s.cancel();
+    now += 100ms;
+    switch (in) {
+    case input::start: return s.start(settings, now);
+    case input::timer_fired: return s.timer_fired(now);
+    case input::written_ok: return s.interim_written(true, now);
+    case input::written_failed: return s.interim_written(false, now);
+    case input::operation_done: return s.operation_done(now);
+    case input::cancel: s.cancel(); return s.timer_fired(now + 1h);
+    }
+    return {};
+}
+
+} // namespace
+
+TEST_CASE("every state answers every input as the one-write-in-flight rule requires", "[unit][interim]") {
+    using A = action;
+    // state, then the action for: timer_fired, written_ok, written_failed, operation_done, cancel
+    struct row {
+        const char* state;
+        A timer, ok, failed, done, cancel;
+    };
+    const row table[] = {
+        {"idle", A::nothing, A::nothing, A::nothing, A::write_final, A::nothing},
+        {"silent", A::nothing, A::nothing, A::nothing, A::write_final, A::nothing},
+        {"waiting", A::write_interim, A::nothing, A::nothing, A::write_final, A::nothing},
+        // A 102 is being written: the final response waits for it; a late timer does nothing.
+        {"writing_interim", A::nothing, A::arm_timer, A::close, A::nothing, A::nothing},
+        {"final_pending", A::nothing, A::write_final, A::close, A::nothing, A::nothing},
+        {"finished", A::nothing, A::nothing, A::nothing, A::nothing, A::nothing},
+        {"closed", A::nothing, A::nothing, A::nothing, A::nothing, A::nothing},
+    };
+    for (const auto& r : table) {
+        INFO("state " << r.state);
+        CHECK(drive(r.state, input::timer_fired).what == r.timer);
+        CHECK(drive(r.state, input::written_ok).what == r.ok);
+        CHECK(drive(r.state, input::written_failed).what == r.failed);
+        CHECK(drive(r.state, input::operation_done).what == r.done);
+        CHECK(drive(r.state, input::cancel).what == r.cancel);
+        // start begins a new request's schedule from any state
+        CHECK(drive(r.state, input::start).what == A::arm_timer);
+    }
+}

@@ -1,4 +1,5 @@
-// The multistatus writer's escaping: whatever bytes it is given, it writes XML 1.0 characters.
+// The multistatus writer: escaping (whatever bytes it is given, it writes XML 1.0 characters),
+// namespaces, and the shape of responses and propstats.
 #include "xml/multistatus_writer.hpp"
 
 #include <catch2/catch.hpp>
@@ -80,10 +81,10 @@ TEST_CASE("a propstat may carry the precondition that failed (RFC 4918 §14.22)"
     w.begin_response("/p");
     w.begin_propstat();
     w.empty_property({"DAV:", "getetag"});
-    w.end_propstat(status_line(403), "cannot-modify-protected-property");
+    w.end_propstat("HTTP/1.1 403 Forbidden", "cannot-modify-protected-property");
     w.begin_propstat();
     w.empty_property({"urn:z", "ok"});
-    w.end_propstat(status_line(424));
+    w.end_propstat("HTTP/1.1 424 Failed Dependency");
     w.end_response();
     w.close();
     pugi::xml_document doc;
@@ -92,4 +93,24 @@ TEST_CASE("a propstat may carry the precondition that failed (RFC 4918 §14.22)"
     CHECK(std::string(first.child("D:status").text().get()) == "HTTP/1.1 403 Forbidden");
     CHECK(first.child("D:error").child("D:cannot-modify-protected-property"));
     CHECK_FALSE(first.next_sibling("D:propstat").child("D:error"));
+}
+
+TEST_CASE("the multistatus writer escapes and keeps namespaces", "[unit][xml]") {
+    multistatus_writer w;
+    w.open();
+    w.begin_response("/a&b<c>");
+    w.begin_propstat();
+    w.text_property({"urn:x", "p"}, "1 < 2 & \"q\"");
+    w.empty_property({"", "nons"});
+    w.end_propstat("HTTP/1.1 200 OK");
+    w.end_response();
+    w.close();
+    pugi::xml_document doc;
+    REQUIRE(doc.load_string(w.data().c_str()));
+    auto response = doc.document_element().first_child();
+    CHECK(std::string(response.child("D:href").text().get()) == "/a&b<c>");
+    auto p = response.child("D:propstat").child("D:prop").child("p");
+    CHECK(std::string(p.attribute("xmlns").value()) == "urn:x");
+    CHECK(std::string(p.text().get()) == "1 < 2 & \"q\"");
+    CHECK(std::string(response.child("D:propstat").child("D:status").text().get()) == "HTTP/1.1 200 OK");
 }

@@ -1,5 +1,4 @@
 // Request bodies: what parses into what, and what is refused with a message.
-#include "xml/multistatus_writer.hpp"
 #include "xml/request_bodies.hpp"
 
 #include "support/result_printing.hpp"
@@ -79,24 +78,4 @@ TEST_CASE("LOCK bodies", "[unit][xml]") {
     CHECK_FALSE(l->exclusive);
     CHECK(l->owner_xml.find("<D:href>me</D:href>") != std::string::npos);
     CHECK_FALSE(parse_lockinfo("<D:lockinfo xmlns:D='DAV:'><D:lockscope><D:exclusive/></D:lockscope></D:lockinfo>"));
-}
-
-TEST_CASE("the multistatus writer escapes and keeps namespaces", "[unit][xml]") {
-    multistatus_writer w;
-    w.open();
-    w.begin_response("/a&b<c>");
-    w.begin_propstat();
-    w.text_property({"urn:x", "p"}, "1 < 2 & \"q\"");
-    w.empty_property({"", "nons"});
-    w.end_propstat(status_line(200));
-    w.end_response();
-    w.close();
-    pugi::xml_document doc;
-    REQUIRE(doc.load_string(w.data().c_str()));
-    auto response = doc.document_element().first_child();
-    CHECK(std::string(response.child("D:href").text().get()) == "/a&b<c>");
-    auto p = response.child("D:propstat").child("D:prop").child("p");
-    CHECK(std::string(p.attribute("xmlns").value()) == "urn:x");
-    CHECK(std::string(p.text().get()) == "1 < 2 & \"q\"");
-    CHECK(std::string(response.child("D:propstat").child("D:status").text().get()) == "HTTP/1.1 200 OK");
 }

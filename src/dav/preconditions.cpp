@@ -1,7 +1,6 @@
-#include "dav/lock_check.hpp"
+#include "dav/preconditions.hpp"
 
 #include "dav/if_header.hpp"
-#include "dav/status.hpp"
 #include "dav/target.hpp"
 #include "http/date.hpp"
 #include "http/etag.hpp"
@@ -62,7 +61,7 @@ std::optional<reply> check_preconditions(const request_header& req, const contex
         req.count(http::field::if_modified_since) || req.count(http::field::if_unmodified_since)) {
         http_util::validators v;
         auto info = ctx.tree.stat(request_rel);
-        if (info) v = {true, http_util::etag_for(*info), info->modified.tv_sec};
+        if (info) v = {true, http_util::etag_for(info->inode, info->size, info->modified), info->modified.tv_sec};
         bool safe = req.method() == http::verb::get || req.method() == http::verb::head;
         switch (http_util::evaluate_preconditions(req, safe, v)) {
         case http_util::precondition::proceed: break;
@@ -84,7 +83,7 @@ std::optional<reply> check_preconditions(const request_header& req, const contex
             resource_state state;
             if (ctx.locks)
                 for (const auto& l : ctx.locks->covering(path, now)) state.lock_tokens.push_back(l.token);
-            if (auto info = ctx.tree.stat(path)) state.etag = http_util::etag_for(*info);
+            if (auto info = ctx.tree.stat(path)) state.etag = http_util::etag_for(info->inode, info->size, info->modified);
             return state;
         };
         if (!evaluate_if_header(*parsed, request_rel, req[http::field::host], ctx.tls, state_of))

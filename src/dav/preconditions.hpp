@@ -1,7 +1,8 @@
 #pragma once
-// What every request must pass before it goes on: HTTP's conditional headers (RFC 9110 §13: 304 or
-// 412), the WebDAV If header when present (RFC 4918 §10.4: 412), and, for what the request changes,
-// the token of each lock on it (RFC 4918 §7: 423 with DAV:lock-token-submitted).
+// The preconditions every request must pass before it goes on: HTTP's conditional headers (RFC 9110
+// §13, evaluated by http/preconditions: 304 or 412), the WebDAV If header when present (RFC 4918
+// §10.4: 412), and, for what the request changes, the token of each lock on it (RFC 4918 §7: 423
+// with DAV:lock-token-submitted); and the RFC 4918 §16 body that names a failed condition.
 #include "dav/handler.hpp"
 
 #include <initializer_list>

@@ -1,0 +1,57 @@
+#include "dav/tree_operation.hpp"
+
+#include "dav/spool.hpp"
+#include "dav/status.hpp"
+#include "dav/target.hpp"
+#include "xml/multistatus_writer.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace keepdav::dav {
+
+fs::walk_control make_walk_control(operation_context& op, const context& ctx, unsigned done_status) {
+    fs::walk_control control;
+    control.stop = op.stop;
+    if (ctx.config.before_entry_hook)
+        control.before_entry = [hook = &ctx.config.before_entry_hook, stop = op.stop](std::string_view rel) {
+            (*hook)(rel, stop);
+        };
+    auto* p = &op.progress;
+    control.entry_done = [p, done_status](std::string_view rel, bool collection) {
+        p->item_done(done_status, rel, collection);
+    };
+    control.bytes_done = [p](std::uint64_t n) { p->add_bytes(n); };
+    return control;
+}
+
+reply tree_operation_reply(http::status success, const std::vector<fs::member_failure>& failures,
+                           const context& ctx, std::string_view what) {
+    if (failures.empty()) return empty_reply(success);
+    spool body(ctx.config.spool_dir.string());
+    xml::multistatus_writer writer;
+    writer.open();
+    for (const auto& failure : failures) {
+        auto status = status_logged(failure.error, path_role::destination, std::string(what) + " member /" + failure.rel);
+        writer.response_status(href_for(failure.rel, false), status_line(status));
+        if (writer.data().size() > 64 * 1024) {
+            body.write(writer.data());
+            writer.data().clear();
+        }
+    }
+    writer.close();
+    body.write(writer.data());
+    reply r;
+    r.status = http::status::multi_status;
+    r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
+    if (body.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
+    r.chunked = std::holds_alternative<std::string>(r.body);
+    return r;
+}
+
+std::optional<reply> refuse_too_deep(std::string_view rel) {
+    if (fs::path_depth(rel) <= fs::max_tree_depth) return std::nullopt;
+    return error_reply(http::status::forbidden,
+                       "paths more than " + std::to_string(fs::max_tree_depth) + " segments deep are not supported");
+}
+
+} // namespace keepdav::dav

@@ -1,0 +1,25 @@
+#pragma once
+// Whether a request, by its header alone, may go on to its body and its handler: framing (RFC 9112),
+// credentials (RFC 7617), and the test hooks it asks for. Decided before any body byte is read.
+#include "dav/reply.hpp"
+#include "net.hpp"
+#include "server/test_hooks.hpp"
+
+#include <boost/beast/http/message.hpp>
+
+#include <optional>
+#include <string_view>
+
+namespace keepdav::server {
+
+struct shared_state;
+
+struct admission {
+    std::optional<dav::reply> refusal; ///< to send at once (with close_connection where framing failed)
+    std::optional<test_hooks> hooks;   ///< the hooks that hold this request, if any
+};
+
+/** `who` names the request in log lines ("peer: METHOD target"). */
+admission admit(const http::request_header<>& head, shared_state& state, std::string_view who);
+
+} // namespace keepdav::server

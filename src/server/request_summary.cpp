@@ -1,0 +1,69 @@
+#include "server/request_summary.hpp"
+
+#include "http/date.hpp"
+#include "json.hpp"
+
+#include <cstdio>
+
+namespace keepdav::server {
+
+namespace {
+
+std::string seconds_text(double value) {
+    char text[32];
+    std::snprintf(text, sizeof text, "%.3f", value);
+    return text;
+}
+
+/** A quoted log field: quotes and backslashes escaped, control bytes dropped, "-" when empty. */
+std::string quoted(std::string_view s) {
+    if (s.empty()) return "\"-\"";
+    std::string out = "\"";
+    for (char c : s) {
+        if (c == '"' || c == '\\') out.push_back('\\');
+        if (static_cast<unsigned char>(c) >= 0x20) out.push_back(c);
+    }
+    return out + "\"";
+}
+
+} // namespace
+
+std::string access_line(const request_summary& r, std::time_t now) {
+    char date[40];
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
+    std::string line = r.peer + " - " + (r.user.empty() ? "-" : r.user) + " " + date + " " +
+                       quoted(r.method + " " + r.target + (r.version >= 11 ? " HTTP/1.1" : " HTTP/1.0")) + " " +
+                       std::to_string(r.status) + " " + std::to_string(r.body_bytes) + " " + quoted(r.referer) + " " +
+                       quoted(r.user_agent) + " interim=" + std::to_string(r.interims.size()) + " time=" +
+                       seconds_text(r.seconds);
+    if (!r.write_error.empty()) line += " write-error=" + quoted(r.write_error);
+    return line;
+}
+
+std::string transcript_json(const request_summary& r) {
+    auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(r.received.time_since_epoch()).count();
+    std::string time = http_util::format_rfc3339(static_cast<std::time_t>(since_epoch / 1000));
+    char millis[8];
+    std::snprintf(millis, sizeof millis, ".%03dZ", static_cast<int>(since_epoch % 1000));
+    time.replace(time.size() - 1, 1, millis); // "...:37Z" -> "...:37.123Z"
+
+    std::string out = "{\"time\":" + json_string(time) + ",\"remote\":" + json_string(r.peer) +
+                      ",\"method\":" + json_string(r.method) + ",\"target\":" + json_string(r.target) +
+                      ",\"http_version\":" + (r.version >= 11 ? "\"1.1\"" : "\"1.0\"") +
+                      ",\"user_agent\":" + json_string(r.user_agent) + ",\"interim\":[";
+    for (std::size_t i = 0; i < r.interims.size(); ++i) {
+        if (i) out.push_back(',');
+        out += "{\"t\":" + seconds_text(r.interims[i].t) + ",\"status\":" + std::to_string(r.interims[i].status) + "}";
+    }
+    out += "],\"status\":" + (r.delivered ? std::to_string(r.status) : std::string("null"));
+    out += ",\"client_gone\":" + std::string(r.client_gone ? "true" : "false");
+    out += ",\"timings\":{\"first_interim_s\":" +
+           (r.interims.empty() ? std::string("null") : seconds_text(r.interims.front().t));
+    out += ",\"final_s\":" + (r.delivered ? seconds_text(r.seconds) : std::string("null"));
+    out += ",\"total_s\":" + seconds_text(r.seconds) + "}}";
+    return out;
+}
+
+} // namespace keepdav::server

@@ -1,0 +1,44 @@
+#pragma once
+// What one request was and what became of it: the one record from which the access line and the
+// transcript line are formatted (pure functions, so the formats are tested to the byte).
+#include <chrono>
+#include <cstdint>
+#include <ctime>
+#include <string>
+#include <vector>
+
+namespace keepdav::server {
+
+struct request_summary {
+    std::chrono::system_clock::time_point received{}; ///< when its header was read
+    std::string peer;                                 ///< the client's address, "-" when unknown
+    std::string method;
+    std::string target;
+    unsigned version = 11;
+    std::string user_agent;
+    std::string referer;
+    std::string user; ///< who authenticated, empty when nobody did
+    struct interim {
+        double t; ///< seconds since the header was read
+        unsigned status;
+    };
+    std::vector<interim> interims;
+    unsigned status = 0;         ///< the final status answered (0: none)
+    std::uint64_t body_bytes = 0; ///< of the final response
+    bool delivered = false;       ///< the final response reached the socket whole
+    std::string write_error;     ///< why the final response did not get out whole, if it did not
+    bool client_gone = false;    ///< the client closed before a final response was written
+    double seconds = 0;          ///< from the header to the end of the final response (or the close)
+};
+
+/**
+ * Combined Log Format, then the number of 1xx sent and the seconds taken:
+ * `host - user [date] "request" status bytes "referer" "agent" interim=N time=S`, `now` as the date;
+ * a missing field is `-`, and a failed write adds `write-error="..."`.
+ */
+std::string access_line(const request_summary& r, std::time_t now);
+
+/** One line of JSON for --transcript (see the README). */
+std::string transcript_json(const request_summary& r);
+
+} // namespace keepdav::server

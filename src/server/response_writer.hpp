@@ -1,0 +1,65 @@
+#pragma once
+// Writes a final response the cheapest way its body allows: a small file with its header in one
+// write (Beast's generic serializer cost more per 4 KiB GET than the send itself); a large file on
+// plain TCP with sendfile(2) behind a header Beast writes; everything else through Beast's
+// serializer. The handler gets the error_code of the write.
+#include "server/file_sender.hpp"
+#include "server/response_message.hpp"
+
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/stream_traits.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <memory>
+
+namespace keepdav::server {
+
+/** File bodies from this size on go out with sendfile(2) on plain TCP; smaller ones in one write with their header. */
+constexpr std::uint64_t sendfile_threshold = 64 * 1024;
+
+namespace detail {
+
+/** The serializer holds a reference to the message: they live and move together, never apart. */
+struct file_header_job {
+    explicit file_header_job(http::response<fd_range_body>&& r) : res(std::move(r)) {}
+    http::response<fd_range_body> res;
+    http::response_serializer<fd_range_body> serializer{res};
+};
+
+} // namespace detail
+
+template <class Stream, class Handler>
+void async_write_reply(Stream& stream, dav::reply&& reply, const response_framing& framing,
+                       std::chrono::steady_clock::duration send_timeout, Handler handler) {
+    using error_code = boost::system::error_code;
+    constexpr bool plain_tcp = std::is_same_v<Stream, beast::tcp_stream>;
+    auto* range = std::get_if<dav::file_range>(&reply.body);
+    if (!range || framing.head || reply.chunked)
+        return beast::async_write(stream, make_response(std::move(reply), framing),
+                                  [handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+    if (range->length < sendfile_threshold || !plain_tcp) {
+        if (range->length >= sendfile_threshold) // TLS: the serializer reads the file in pieces
+            return beast::async_write(stream, make_response(std::move(reply), framing),
+                                      [handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+        auto out = std::make_shared<std::string>(small_file_head(reply, framing, range->length));
+        auto header_size = out->size();
+        out->resize(header_size + range->length);
+        // The file shrank or failed under us: the promised length cannot be kept.
+        if (auto ec = read_all_at(range->file->get(), out->data() + header_size, range->length, range->offset))
+            return handler(ec);
+        return net::async_write(stream, net::buffer(*out),
+                                [out, handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+    }
+    if constexpr (plain_tcp) {
+        auto job = std::make_shared<detail::file_header_job>(file_response(std::move(reply), framing));
+        http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, handler = std::move(handler)](error_code ec, std::size_t) mutable {
+            if (ec) return handler(ec);
+            const auto& body = job->res.body();
+            async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout,
+                            [job, handler = std::move(handler)](error_code ec) mutable { handler(ec); });
+        });
+    }
+}
+
+} // namespace keepdav::server

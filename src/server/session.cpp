@@ -3,6 +3,7 @@
 #include "dav/claims.hpp"
 #include "dav/handler.hpp"
 #include "dav/target.hpp"
+#include "fs/open_file_cache.hpp"
 #include "http/date.hpp"
 #include "log.hpp"
 #include "server/admission.hpp"
@@ -344,7 +345,13 @@ private:
         }
     }
 
-    dav::context dav_context() { return {state_.tree, state_.config, tls_, state_.locks.get()}; }
+    dav::context dav_context() {
+        dav::context ctx{state_.tree, state_.config, tls_, state_.locks.get()};
+        // PROPFIND's helpers come from the file system pool; GET's open-file cache is this I/O thread's.
+        ctx.run_on_spare_worker = [pool = &state_.fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
+        ctx.open_files = &fs::open_file_cache::for_this_thread();
+        return ctx;
+    }
 
     /** The header of the request being served, wherever its body went. */
     const dav::request_header& request_head() const {

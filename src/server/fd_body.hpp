@@ -2,6 +2,7 @@
 // Beast body types over file descriptors: one serves a byte range of an open file with pread, the
 // other writes a request body straight into a (pending) file. Included only by session.cpp.
 #include "dav/reply.hpp"
+#include "fs/io.hpp"
 #include "net.hpp"
 
 #include <boost/asio/buffer.hpp>
@@ -38,13 +39,12 @@ struct fd_range_body {
             ec = {};
             if (remaining_ == 0) return boost::none;
             auto want = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, piece));
-            ssize_t n;
-            do n = ::pread(body_.file->get(), buffer_.get(), want, static_cast<off_t>(offset_));
-            while (n < 0 && errno == EINTR);
-            if (n < 0) {
-                ec = {errno, boost::system::system_category()};
+            auto read = fs::pread_some(body_.file->get(), buffer_.get(), want, offset_);
+            if (!read) {
+                ec = read.error();
                 return boost::none;
             }
+            std::size_t n = *read;
             if (n == 0) { // the file shrank under us: the promised length cannot be kept
                 ec = {EIO, boost::system::system_category()};
                 return boost::none;
@@ -62,31 +62,6 @@ struct fd_range_body {
         std::unique_ptr<char[]> buffer_;
     };
 };
-
-/** Writes all of `size` bytes to `fd`; the error of the write that failed, if one did. */
-inline boost::system::error_code write_all(int fd, const void* bytes, std::size_t size) {
-    const char* data = static_cast<const char*>(bytes);
-    while (size > 0) {
-        ssize_t n = ::write(fd, data, size);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return {errno, boost::system::system_category()};
-        data += n;
-        size -= static_cast<std::size_t>(n);
-    }
-    return {};
-}
-
-/** Reads exactly `size` bytes at `offset`; EIO when the file ends first (it shrank under us). */
-inline boost::system::error_code read_all_at(int fd, char* into, std::uint64_t size, std::uint64_t offset) {
-    for (std::uint64_t done = 0; done < size;) {
-        ssize_t n = ::pread(fd, into + done, size - done, static_cast<off_t>(offset + done));
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return {errno, boost::system::system_category()};
-        if (n == 0) return {EIO, boost::system::system_category()};
-        done += static_cast<std::uint64_t>(n);
-    }
-    return {};
-}
 
 /** Request body: written to a file descriptor as it arrives. */
 struct fd_sink_body {
@@ -108,7 +83,7 @@ struct fd_sink_body {
             std::size_t total = 0;
             for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers); ++it) {
                 net::const_buffer b = *it;
-                if (auto failure = write_all(body_.fd, b.data(), b.size())) {
+                if (auto failure = fs::write_all(body_.fd, b.data(), b.size())) {
                     ec = failure;
                     return total;
                 }

@@ -46,7 +46,7 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
         auto header_size = out->size();
         out->resize(header_size + range->length);
         // The file shrank or failed under us: the promised length cannot be kept.
-        if (auto ec = read_all_at(range->file->get(), out->data() + header_size, range->length, range->offset))
+        if (auto ec = fs::pread_exact(range->file->get(), out->data() + header_size, range->length, range->offset))
             return handler(ec);
         return net::async_write(stream, net::buffer(*out),
                                 [out, handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });

@@ -41,7 +41,7 @@ struct read_upload_op {
             // Body bytes that came with the header.
             auto ahead = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), remaining));
             if (ahead > 0) {
-                if (auto failure = write_all(file, buffer.data().data(), ahead)) return self.complete(failure);
+                if (auto failure = fs::write_all(file, buffer.data().data(), ahead)) return self.complete(failure);
                 buffer.consume(ahead);
                 remaining -= ahead;
             }
@@ -49,7 +49,7 @@ struct read_upload_op {
             chunk = std::make_unique<char[]>(static_cast<std::size_t>(std::min<std::uint64_t>(remaining, read_size)) + 1);
         } else {
             if (ec) return self.complete(ec == beast::error::timeout ? ec : make_error_code(http::error::partial_message));
-            if (auto failure = write_all(file, chunk.get(), n)) return self.complete(failure);
+            if (auto failure = fs::write_all(file, chunk.get(), n)) return self.complete(failure);
             remaining -= n;
             if (rate.too_slow(n, std::chrono::steady_clock::now())) return self.complete(beast::error::timeout);
         }

@@ -3,22 +3,20 @@
 #include "dav/claims.hpp"
 #include "dav/handler.hpp"
 #include "dav/target.hpp"
-#include "fs/open_file_cache.hpp"
 #include "http/date.hpp"
 #include "log.hpp"
 #include "server/admission.hpp"
-#include "server/interim_message.hpp"
+#include "server/interim_sender.hpp"
 #include "server/operation_runner.hpp"
+#include "server/read_failure.hpp"
+#include "server/request_hold.hpp"
 #include "server/request_reader.hpp"
 #include "server/request_summary.hpp"
 #include "server/response_writer.hpp"
 #include "server/shared_state.hpp"
-#include "server/test_hooks.hpp"
 #include "server/upload_reader.hpp"
 
 #include <boost/asio/dispatch.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/write.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/parser.hpp>
@@ -57,8 +55,7 @@ class session : public session_base, public std::enable_shared_from_this<session
 
 public:
     session(Stream&& stream, shared_state& state)
-        : stream_(std::move(stream)), state_(state), interim_timer_(stream_.get_executor()),
-          hold_timer_(stream_.get_executor()), close_timer_(stream_.get_executor()) {
+        : stream_(std::move(stream)), state_(state), interims_(stream_), hold_(stream_.get_executor()) {
         error_code ec;
         auto remote = lowest().socket().remote_endpoint(ec);
         summary_.peer = ec ? std::string("-") : remote.address().to_string();
@@ -173,22 +170,11 @@ private:
     }
 
     void on_header(error_code ec) {
-        if (ec == http::error::end_of_stream || ec == net::error::operation_aborted || ec == net::error::eof ||
-            ec == net::error::connection_reset || ec == http::error::partial_message)
-            return do_close();
-        if (ec == beast::error::timeout) {
-            if (buffer_.size() > 0) log::info(summary_.peer + ": timed out reading a request header");
-            return do_close(); // with nothing sent, an idle keep-alive connection: no error
-        }
         if (ec) {
-            log::info(summary_.peer + ": bad request header: " + ec.message());
-            // Nothing of this request is known: it is framed as HTTP/1.1 with a body, whatever came before.
+            // Nothing of this request is known: an answer is framed as HTTP/1.1 with a body, whatever came before.
             version_ = 11;
             is_head_ = false;
-            keep_alive_ = false;
-            return send_final(dav::error_reply(
-                ec == http::error::header_limit ? http::status::request_header_fields_too_large : http::status::bad_request,
-                ec.message()));
+            return read_failed(header_read_failure(ec, buffer_.size() > 0), summary_.peer);
         }
         begin_request(header_parser_->get());
         auto admitted = admit(header_parser_->get(), state_, who());
@@ -206,7 +192,7 @@ private:
         // Beast weighs Content-Length against the limit only while parsing the header: do it here.
         if (auto declared = body_parser_->content_length(); declared && *declared > state_.config.max_xml_body_bytes) {
             log::info(who() + ": request body of " + std::to_string(*declared) + " bytes refused unread");
-            return refuse_body_too_large(state_.config.max_xml_body_bytes);
+            return read_failed(body_read_failure(http::error::body_limit, state_.config.max_xml_body_bytes, 0), {});
         }
         continue_then(&session::read_request_body);
     }
@@ -274,8 +260,7 @@ private:
     }
 
     void on_request_body(error_code ec) {
-        if (ec == http::error::body_limit) return refuse_body_too_large(state_.config.max_xml_body_bytes);
-        if (ec) return body_failed(ec);
+        if (ec) return read_failed(body_read_failure(ec, state_.config.max_xml_body_bytes, state_.config.min_body_rate), who());
         dispatch();
     }
 
@@ -283,35 +268,16 @@ private:
         if (!ec) return finish_upload();
         upload_.reset(); // discards the pending file: nothing half-written becomes visible
         upload_parser_.reset();
-        if (ec == http::error::body_limit) return refuse_body_too_large(state_.config.max_put_bytes);
-        if (ec.category() == boost::system::system_category()) {
-            // Writing to disk failed (disk full, quota): say so; the rest of the body is unread.
-            keep_alive_ = false;
-            return send_final(dav::upload_failure_reply(ec, who()));
-        }
-        body_failed(ec);
+        read_failed(upload_read_failure(ec, state_.config.max_put_bytes, state_.config.min_body_rate, who()), who());
     }
 
-    void refuse_body_too_large(std::uint64_t limit) {
-        keep_alive_ = false;
-        send_final(dav::error_reply(http::status::payload_too_large, "request body over " + std::to_string(limit) + " bytes"));
-    }
-
-    void body_failed(error_code ec) {
-        if (ec == beast::error::timeout) {
-            server_closed_ = true;
-            log::info(who() + ": the request body stalled or came slower than " +
-                      std::to_string(state_.config.min_body_rate) + " bytes/s; cut off");
-            keep_alive_ = false;
-            return send_final(dav::error_reply(http::status::request_timeout, "request body stalled"));
-        }
-        if (ec == http::error::partial_message || ec == net::error::eof || ec == net::error::connection_reset) {
-            log::info(who() + ": client closed the connection before the body ended");
-            return do_close();
-        }
-        log::info(who() + ": bad request body: " + ec.message());
-        keep_alive_ = false;
-        send_final(dav::error_reply(http::status::bad_request, ec.message()));
+    /** A request that could not be read whole: answered, if there is anything to say, and the connection ends. */
+    void read_failed(read_failure failure, const std::string& who) {
+        if (!failure.log_line.empty() && !who.empty()) log::info(who + ": " + failure.log_line);
+        if (failure.server_closed) server_closed_ = true;
+        if (!failure.answer) return do_close();
+        keep_alive_ = false; // the rest of what the client sent cannot be told apart from this request
+        send_final(std::move(*failure.answer));
     }
 
     // --- handling ----------------------------------------------------------------------------------
@@ -345,13 +311,7 @@ private:
         }
     }
 
-    dav::context dav_context() {
-        dav::context ctx{state_.tree, state_.config, tls_, state_.locks.get()};
-        // PROPFIND's helpers come from the file system pool; GET's open-file cache is this I/O thread's.
-        ctx.run_on_spare_worker = [pool = &state_.fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
-        ctx.open_files = &fs::open_file_cache::for_this_thread();
-        return ctx;
-    }
+    dav::context dav_context() { return state_.dav_context(tls_); }
 
     /** The header of the request being served, wherever its body went. */
     const dav::request_header& request_head() const {
@@ -389,7 +349,7 @@ private:
             if (phase_ != phase::running)
                 begin_waiting(op->progress, state_.policy.settings_for(version_, summary_.user_agent));
             else
-                progress_ = op->progress;
+                interims_.follow(op->progress);
             return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
                                  stream_.get_executor(), guarded([self = this->shared_from_this()](dav::reply r) {
                                      self->on_operation_done(std::move(r));
@@ -403,16 +363,24 @@ private:
 
     // --- waiting: 102s while an operation runs (or a request is held) --------------------------------
 
-    /** The connection waits for a result while the schedule sends 102s. */
+    /** The connection waits for a result while 1xx go out on the schedule's cadence. */
     void begin_waiting(std::shared_ptr<dav::operation_progress> progress, const interim_schedule::settings& settings) {
         phase_ = phase::running;
-        progress_ = std::move(progress);
         stop_source_ = std::stop_source();
         // No read or write is pending while the worker runs; a stream timer left armed would fail
         // the next operation at once (basic_stream.hpp).
         lowest().expires_never();
         watch_client();
-        apply(schedule_.start(settings, clock::now()));
+        std::optional<std::string> synthetic; // test hooks: the held request itself, as finished progress
+        if (hooks_ && hooks_->status_uri) synthetic = request_rel();
+        auto host = request_head()[http::field::host];
+        std::string base = std::string(tls_ ? "https://" : "http://") + std::string(host.empty() ? "localhost" : host);
+        interims_.start(settings, {std::move(progress), std::move(base), request_started_, std::move(synthetic), who(), &summary_.interims},
+                        state_.config.write_timeout, this->shared_from_this(),
+                        guarded([self = this->shared_from_this()](bool final_due) {
+                            if (final_due) return self->write_final();
+                            self->do_close();
+                        }));
     }
 
     /**
@@ -422,27 +390,22 @@ private:
     void start_hold(std::function<dav::outcome()> work) {
         held_work_ = std::move(work);
         auto settings = shape_interims(*hooks_, state_.policy.settings_for(version_, summary_.user_agent));
-        if (hooks_->close_after) {
-            close_timer_.expires_after(*hooks_->close_after);
-            close_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
-                if (ec || self->phase_ != phase::running) return;
-                log::info(self->who() + ": closing mid-wait (Keepdav-Close-After)");
-                self->server_closed_ = true;
-                self->do_close();
-            }));
-        }
-        hold_timer_.expires_after(hold_time(*hooks_, std::chrono::duration_cast<test_hooks::duration>(settings.after),
-                                            std::chrono::duration_cast<test_hooks::duration>(settings.interval)));
-        hold_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
-            if (ec || self->phase_ != phase::running) return;
-            self->carry_out(std::exchange(self->held_work_, nullptr));
-        }));
+        auto self = this->shared_from_this();
+        hold_.start(*hooks_, settings, guarded([self] {
+                        if (self->phase_ == phase::running) self->carry_out(std::exchange(self->held_work_, nullptr));
+                    }),
+                    guarded([self] {
+                        if (self->phase_ != phase::running) return;
+                        log::info(self->who() + ": closing mid-wait (Keepdav-Close-After)");
+                        self->server_closed_ = true;
+                        self->do_close();
+                    }));
         begin_waiting(std::make_shared<dav::operation_progress>(), settings);
     }
 
     void on_operation_done(dav::reply r) {
         final_ = std::move(r);
-        apply(schedule_.operation_done(clock::now()));
+        interims_.operation_done();
     }
 
     /**
@@ -471,65 +434,11 @@ private:
         if (phase_ == phase::writing_final && std::exchange(resume_after_watch_, false)) do_read_header();
     }
 
-    void apply(interim_schedule::step s) {
-        using action = interim_schedule::action;
-        switch (s.what) {
-        case action::nothing: return;
-        case action::arm_timer:
-            interim_timer_.expires_at(s.at);
-            interim_timer_.async_wait(guarded([self = this->shared_from_this()](error_code ec) {
-                if (ec == net::error::operation_aborted || self->phase_ != phase::running) return;
-                self->apply(self->schedule_.timer_fired(clock::now()));
-            }));
-            return;
-        case action::write_interim: return write_interim(s.status);
-        case action::write_final:
-            interim_timer_.cancel();
-            return write_final();
-        case action::close: return do_close();
-        }
-    }
-
-    void write_interim(unsigned status) {
-        auto res = std::make_shared<http::response<http::empty_body>>();
-        if (status == 103) {
-            *res = early_hints_message();
-        } else if (status == 100) {
-            *res = http::response<http::empty_body>(http::status::continue_, 11);
-        } else {
-            if (hooks_ && hooks_->status_uri) progress_->item_done(200, request_rel(), false);
-            auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - request_started_);
-            std::string base = std::string(tls_ ? "https://" : "http://") + std::string(host_or_localhost());
-            *res = processing_message(progress_->take(), base, elapsed);
-        }
-        begin_write();
-        lowest().expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *res, guarded([self = this->shared_from_this(), res](error_code ec, std::size_t) {
-            self->end_write();
-            self->lowest().expires_never();
-            if (!ec) self->summary_.interims.push_back({seconds_since(self->request_started_), res->result_int()});
-            else log::info(self->who() + ": writing a 102 failed (" + ec.message() + "); stopping the operation");
-            self->apply(self->schedule_.interim_written(!ec, clock::now()));
-        }));
-    }
-
-    std::string_view host_or_localhost() const {
-        auto host = request_head()[http::field::host];
-        return host.empty() ? std::string_view("localhost") : std::string_view(host);
-    }
-
     /** The request's path beneath the root, for the test hooks' synthetic progress. */
     std::string request_rel() const {
         auto path = dav::parse_target(summary_.target);
         return path ? path->rel : std::string();
     }
-
-    /** Exactly one write in flight per connection, 1xx included: every write goes through here. */
-    void begin_write() {
-        BOOST_ASSERT_MSG(!writing_, "a second write while one is in flight");
-        writing_ = true;
-    }
-    void end_write() { writing_ = false; }
 
     // --- the final response --------------------------------------------------------------------------
 
@@ -548,17 +457,16 @@ private:
         response_framing framing{version_, keep_alive_, is_head_, http_util::current_http_date()};
         auto reply = std::move(*final_);
         final_.reset();
-        begin_write();
+        // Exactly one write in flight per connection: the schedule lets the final response wait for a 1xx.
+        BOOST_ASSERT_MSG(!interims_.writing(), "the final response while a 1xx is in flight");
         lowest().expires_after(state_.config.write_timeout);
         async_write_reply(stream_, std::move(reply), framing, state_.config.write_timeout,
                           guarded(beast::bind_front_handler(&session::on_final_written, this->shared_from_this())));
     }
 
     void on_final_written(error_code ec) {
-        end_write();
-        close_timer_.cancel();
+        hold_.answered();
         end_request(ec);
-        progress_.reset();
         request_ = {};
         if (ec || !keep_alive_ || closing_) return do_close();
         if (watching_) {
@@ -580,29 +488,21 @@ private:
             summary_.write_error = ec.message();
             summary_.client_gone = true;
         }
-        if (!state_.config.access_log_off) {
-            auto line = access_line(summary_, std::time(nullptr));
-            if (state_.access_log) state_.access_log->append(line);
-            else log::info(line);
-        }
-        if (state_.transcript) state_.transcript->append(summary_);
+        state_.record_answered(summary_);
     }
 
     void do_close() {
         if (phase_ == phase::closed) return;
-        if (summary_open_ && state_.transcript) {
+        if (std::exchange(summary_open_, false)) {
             // A request still without its final response: the client left, unless the server chose to close.
-            summary_open_ = false;
             summary_.seconds = seconds_since(request_started_);
             summary_.client_gone = !server_closed_;
-            state_.transcript->append(summary_);
+            state_.record_unanswered(summary_);
         }
         phase_ = phase::closed;
-        schedule_.cancel();
-        hold_timer_.cancel();
-        close_timer_.cancel();
+        interims_.cancel();
+        hold_.cancel();
         stop_source_.request_stop(); // a running operation stops at its next clean point
-        interim_timer_.cancel();
         upload_.reset();
         pending_work_ = nullptr;
         held_work_ = nullptr;
@@ -615,10 +515,8 @@ private:
     Stream stream_;
     shared_state& state_;
     beast::flat_buffer buffer_;
-    net::steady_timer interim_timer_;
-    net::steady_timer hold_timer_;  ///< test hooks: when a held request is carried out
-    net::steady_timer close_timer_; ///< test hooks: when to drop the connection mid-wait
-    interim_schedule schedule_;
+    interim_sender<Stream> interims_;
+    request_hold hold_;
     std::optional<test_hooks> hooks_;
     std::function<dav::outcome()> held_work_;    ///< test hooks: carried out when the hold ends
     std::function<dav::outcome()> pending_work_; ///< waiting for its path claims
@@ -632,12 +530,10 @@ private:
     std::optional<dav::upload> upload_;
     dav::request request_;
     std::optional<dav::reply> final_;
-    std::shared_ptr<dav::operation_progress> progress_;
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;
     bool resume_after_watch_ = false;
-    bool writing_ = false;
     bool closing_ = false;
     bool server_closed_ = false;
     bool keep_alive_ = true;

@@ -1,6 +1,34 @@
 #include "server/shared_state.hpp"
 
+#include "dav/handler.hpp"
+#include "fs/open_file_cache.hpp"
+#include "log.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include <ctime>
+
 namespace keepdav::server {
+
+dav::context shared_state::dav_context(bool tls) {
+    dav::context ctx{tree, config, tls, locks.get()};
+    ctx.run_on_spare_worker = [pool = &fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
+    ctx.open_files = &fs::open_file_cache::for_this_thread();
+    return ctx;
+}
+
+void shared_state::record_answered(const request_summary& r) {
+    if (!config.access_log_off) {
+        auto line = access_line(r, std::time(nullptr));
+        if (access_log) access_log->append(line);
+        else log::info(line);
+    }
+    if (transcript) transcript->append(r);
+}
+
+void shared_state::record_unanswered(const request_summary& r) {
+    if (transcript) transcript->append(r);
+}
 
 void shared_state::add(session_base* s, std::weak_ptr<session_base> weak) {
     std::lock_guard lock(mutex_);

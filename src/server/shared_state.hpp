@@ -19,6 +19,10 @@
 #include <mutex>
 #include <unordered_map>
 
+namespace keepdav::dav {
+struct context;
+}
+
 namespace keepdav::server {
 
 class session_base;
@@ -39,6 +43,17 @@ struct shared_state {
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
+
+    /**
+     * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers
+     * come from the file system pool, GET's open-file cache is this thread's.
+     */
+    dav::context dav_context(bool tls);
+
+    /** A request's access line (unless --access-log off) and transcript line, once it is answered. */
+    void record_answered(const request_summary& r);
+    /** A request that ends without a final response: its transcript line. */
+    void record_unanswered(const request_summary& r);
 
     // --- open connections --------------------------------------------------------------------------
     void add(session_base* s, std::weak_ptr<session_base> weak);

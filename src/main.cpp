@@ -1,7 +1,9 @@
 // keepdav: serve a directory tree over WebDAV, with 102 Processing while long operations run.
 #include "log.hpp"
+#include "server/trusted_proxies.hpp"
 
 #include <keepdav/server.hpp>
+
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
@@ -67,6 +69,7 @@ int main(int argc, char** argv) {
     std::string root;
     std::vector<std::string> listen;
     std::vector<std::string> deny;
+    std::string proxy_interims = "4";
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
     std::string state_dir, transcript, auth_file, tls_cert, tls_key, access_log;
     double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
@@ -89,6 +92,13 @@ int main(int argc, char** argv) {
         ("no-processing-for", po::value(&deny)->value_name("REGEX"),
          "send no 102 to user agents matching this ECMAScript regex; repeatable; replaces the default "
          "list (^python-requests/, ^Python-urllib/, ^Java/)")
+        ("max-interim", po::value(&config.max_interim)->value_name("N")->default_value(0),
+         "the most 1xx one request gets (0: no cap)")
+        ("proxy-interims", po::value(&proxy_interims)->value_name("N|stream")->default_value("4"),
+         "the most 1xx a request gets that came through a proxy keepdav cannot identify (one that adds "
+         "Forwarded/X-Forwarded-* or Via, or a --trusted-proxy peer); 'stream' for no cap (HAProxy, lighttpd)")
+        ("trusted-proxy", po::value(&config.trusted_proxies)->value_name("CIDR"),
+         "address or network of a reverse proxy in front of keepdav; repeatable")
         ("state-dir", po::value(&state_dir)->value_name("DIR"),
          "where the lock table is kept across restarts; must be outside the root "
          "(default: /var/lib/keepdav as root, else $XDG_STATE_HOME/keepdav or ~/.local/state/keepdav; "
@@ -165,6 +175,24 @@ int main(int argc, char** argv) {
             config.state_dir = state;
         }
         config.processing_enabled = !no_processing;
+        if (proxy_interims == "stream") {
+            config.proxy_interims = -1;
+        } else {
+            std::size_t used = 0;
+            unsigned long n = 0;
+            try {
+                n = std::stoul(proxy_interims, &used);
+            } catch (const std::exception&) {
+            }
+            if (used == 0 || used != proxy_interims.size() || n > 1000)
+                throw po::error("--proxy-interims takes a number from 0 to 1000 or 'stream'");
+            config.proxy_interims = static_cast<int>(n);
+        }
+        try {
+            keepdav::server::trusted_proxies check(config.trusted_proxies);
+        } catch (const std::invalid_argument& e) {
+            throw po::error(std::string("--trusted-proxy: ") + e.what());
+        }
         config.transcript = transcript;
         if (access_log == "off")
             config.access_log_off = true;

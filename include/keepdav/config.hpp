@@ -32,6 +32,19 @@ struct server_config {
     std::chrono::milliseconds processing_interval{5000};
     /** ECMAScript regular expressions; a User-Agent matching any of them gets no 102. */
     std::vector<std::string> no_processing_for = default_no_processing_for();
+    /** The most 1xx one request gets, whoever asks (0: no cap). */
+    unsigned max_interim = 0;
+    /**
+     * The most 1xx a request gets that came through a proxy keepdav cannot identify (see
+     * server/interim_policy.hpp): 4 keeps Apache (10th is a 502) and Caddy (Go: 6th) whole.
+     * -1: the periodic stream (HAProxy, lighttpd, Squid relay any number).
+     */
+    int proxy_interims = 4;
+    /**
+     * Addresses (CIDR) of the reverse proxies in front of keepdav: a request from one is known to be
+     * proxied, even when the proxy adds no header that says so (nginx, HAProxy by default).
+     */
+    std::vector<std::string> trusted_proxies;
 
     // --- threads ----------------------------------------------------------------------------------
     unsigned io_threads = 0; ///< 0: one per core

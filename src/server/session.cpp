@@ -59,6 +59,7 @@ public:
         error_code ec;
         auto remote = lowest().socket().remote_endpoint(ec);
         summary_.peer = ec ? std::string("-") : remote.address().to_string();
+        if (!ec) peer_ = remote.address();
     }
 
     ~session() override { state_.remove(this); }
@@ -313,6 +314,12 @@ private:
 
     dav::context dav_context() { return state_.dav_context(tls_); }
 
+    /** How many 1xx this request may get: its client, the proxies it came through, the settings. */
+    interim_schedule::settings interim_settings() const {
+        auto signs = proxy_signs_of(request_head(), state_.proxies.contains(peer_));
+        return state_.policy.decide(version_, summary_.user_agent, signs).settings;
+    }
+
     /** The header of the request being served, wherever its body went. */
     const dav::request_header& request_head() const {
         return upload_parser_ ? upload_parser_->get().base() : request_.base();
@@ -335,7 +342,7 @@ private:
         if (claims_.granted_at_once()) return run_work(std::move(work));
         pending_work_ = std::move(work);
         if (phase_ == phase::running) return; // already waiting (a test hook's hold), 102s going
-        begin_waiting(std::make_shared<dav::operation_progress>(), state_.policy.settings_for(version_, summary_.user_agent));
+        begin_waiting(std::make_shared<dav::operation_progress>(), interim_settings());
     }
 
     void on_claims_granted() {
@@ -347,7 +354,7 @@ private:
         auto result = work();
         if (auto* op = std::get_if<dav::operation>(&result)) {
             if (phase_ != phase::running)
-                begin_waiting(op->progress, state_.policy.settings_for(version_, summary_.user_agent));
+                begin_waiting(op->progress, interim_settings());
             else
                 interims_.follow(op->progress);
             return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
@@ -389,7 +396,7 @@ private:
      */
     void start_hold(std::function<dav::outcome()> work) {
         held_work_ = std::move(work);
-        auto settings = shape_interims(*hooks_, state_.policy.settings_for(version_, summary_.user_agent));
+        auto settings = shape_interims(*hooks_, interim_settings());
         auto self = this->shared_from_this();
         hold_.start(*hooks_, settings, guarded([self] {
                         if (self->phase_ == phase::running) self->carry_out(std::exchange(self->held_work_, nullptr));
@@ -539,6 +546,7 @@ private:
     bool keep_alive_ = true;
     bool is_head_ = false;
     unsigned version_ = 11;
+    net::ip::address peer_;
     clock::time_point request_started_ = clock::now();
     request_summary summary_; ///< for the access log and the transcript
     bool summary_open_ = false;

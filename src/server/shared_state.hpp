@@ -9,6 +9,7 @@
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
 #include "server/transcript.hpp"
+#include "server/trusted_proxies.hpp"
 
 #include <keepdav/config.hpp>
 
@@ -30,12 +31,14 @@ class session_base;
 struct shared_state {
     shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table,
                  std::unique_ptr<transcript_log> transcript_file)
-        : config(std::move(cfg)), tree(std::move(t)), policy(config), locks(std::move(lock_table)),
+        : config(std::move(cfg)), tree(std::move(t)), policy(config), proxies(config.trusted_proxies),
+          locks(std::move(lock_table)),
           transcript(std::move(transcript_file)), fs_pool(fs_threads) {}
 
     const server_config config;
     const fs::tree tree;
     const interim_policy policy;
+    const trusted_proxies proxies;
     const std::unique_ptr<locks::lock_store> locks;
     /** Makes each writing request's checks and change one step (see locks/path_locks.hpp). */
     locks::path_locks path_locks;

@@ -1,5 +1,6 @@
 // keepdav: serve a directory tree over WebDAV, with 102 Processing while long operations run.
 #include "log.hpp"
+#include "server/request_origin.hpp"
 #include "server/trusted_proxies.hpp"
 
 #include <keepdav/server.hpp>
@@ -98,7 +99,10 @@ int main(int argc, char** argv) {
          "the most 1xx a request gets that came through a proxy keepdav cannot identify (one that adds "
          "Forwarded/X-Forwarded-* or Via, or a --trusted-proxy peer); 'stream' for no cap (HAProxy, lighttpd)")
         ("trusted-proxy", po::value(&config.trusted_proxies)->value_name("CIDR"),
-         "address or network of a reverse proxy in front of keepdav; repeatable")
+         "address or network of a reverse proxy in front of keepdav; repeatable. Its Forwarded or "
+         "X-Forwarded-Proto/-Host say the scheme and host the client used; nobody else's are believed")
+        ("public-url", po::value(&config.public_url)->value_name("URL"),
+         "the URL clients use (https://dav.example.com): Destination is checked against it, Status-URI names it")
         ("state-dir", po::value(&state_dir)->value_name("DIR"),
          "where the lock table is kept across restarts; must be outside the root "
          "(default: /var/lib/keepdav as root, else $XDG_STATE_HOME/keepdav or ~/.local/state/keepdav; "
@@ -188,6 +192,8 @@ int main(int argc, char** argv) {
                 throw po::error("--proxy-interims takes a number from 0 to 1000 or 'stream'");
             config.proxy_interims = static_cast<int>(n);
         }
+        if (!config.public_url.empty() && !keepdav::server::parse_public_url(config.public_url))
+            throw po::error("--public-url takes http(s)://host[:port], with no path: \"" + config.public_url + "\"");
         try {
             keepdav::server::trusted_proxies check(config.trusted_proxies);
         } catch (const std::invalid_argument& e) {

@@ -45,6 +45,11 @@ struct server_config {
      * proxied, even when the proxy adds no header that says so (nginx, HAProxy by default).
      */
     std::vector<std::string> trusted_proxies;
+    /**
+     * The URL clients use (`https://dav.example.com`), for a proxy that forwards nothing that tells:
+     * Destination is checked against it and Status-URI names it. Empty: from the request.
+     */
+    std::string public_url;
 
     // --- threads ----------------------------------------------------------------------------------
     unsigned io_threads = 0; ///< 0: one per core

@@ -4,7 +4,7 @@
 
 namespace keepdav::dav {
 
-std::vector<locks::path_claim> claims_for(const request_header& head, bool tls) {
+std::vector<locks::path_claim> claims_for(const request_header& head, bool tls, std::string_view host) {
     std::vector<locks::path_claim> claims;
     auto method = head.method();
     bool copy = method == http::verb::copy;
@@ -18,7 +18,7 @@ std::vector<locks::path_claim> claims_for(const request_header& head, bool tls) 
     if (copy || method == http::verb::move) {
         auto destination = head[http::field::destination];
         if (destination.empty()) return claims;
-        if (auto dst = parse_destination(destination, head[http::field::host], tls)) claims.push_back({dst->rel, true});
+        if (auto dst = parse_destination(destination, host, tls)) claims.push_back({dst->rel, true});
     }
     return claims;
 }

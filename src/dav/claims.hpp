@@ -15,6 +15,6 @@ namespace keepdav::dav {
  * one file, which writers replace atomically. A target or Destination that does not parse claims
  * nothing: the handler refuses it.
  */
-std::vector<locks::path_claim> claims_for(const request_header& head, bool tls);
+std::vector<locks::path_claim> claims_for(const request_header& head, bool tls, std::string_view host);
 
 } // namespace keepdav::dav

@@ -60,7 +60,7 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
 
     auto destination = req[http::field::destination];
     if (destination.empty()) return error_reply(http::status::bad_request, "a Destination header is required");
-    auto dst = parse_destination(destination, req[http::field::host], ctx.tls);
+    auto dst = parse_destination(destination, host_of(req, ctx), ctx.tls);
     if (!dst) {
         // RFC 4918 §9.8.5: 502 when the destination is on another server.
         auto status = dst.error() == target_errc::other_server ? http::status::bad_gateway : http::status::bad_request;

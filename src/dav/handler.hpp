@@ -35,6 +35,7 @@ using request_header = http::request_header<>;
 struct context {
     const fs::tree& tree;
     const server_config& config;
+    /** The scheme the client used: https behind a TLS-terminating proxy too (server/request_origin). */
     bool tls = false;
     /** The lock table; without one the server is class 1 only (LOCK and UNLOCK answer 405). */
     locks::lock_store* locks = nullptr;
@@ -50,6 +51,8 @@ struct context {
      * used by an operation, which runs on another thread.
      */
     fs::open_file_cache* open_files = nullptr;
+    /** The authority the client used, where it differs from Host (a trusted proxy's, --public-url). */
+    std::optional<std::string> host = std::nullopt;
 };
 
 /** What a running operation is given by the one who runs it. */
@@ -91,6 +94,12 @@ using outcome = std::variant<reply, operation, upload>;
  * every other method.
  */
 outcome handle(const request& req, const context& ctx);
+
+/** The authority the client named: the context's where it knows better than Host. */
+inline std::string_view host_of(const request_header& req, const context& ctx) {
+    if (ctx.host) return *ctx.host;
+    return req[http::field::host];
+}
 
 
 /**

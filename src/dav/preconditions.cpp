@@ -86,7 +86,7 @@ std::optional<reply> check_preconditions(const request_header& req, const contex
             if (auto info = ctx.tree.stat(path)) state.etag = http_util::etag_for(info->inode, info->size, info->modified);
             return state;
         };
-        if (!evaluate_if_header(*parsed, request_rel, req[http::field::host], ctx.tls, state_of))
+        if (!evaluate_if_header(*parsed, request_rel, host_of(req, ctx), ctx.tls, state_of))
             return error_reply(http::status::precondition_failed, "the If header's conditions are not met");
         submitted = submitted_tokens(*parsed);
     }

@@ -10,6 +10,7 @@
 #include "server/operation_runner.hpp"
 #include "server/read_failure.hpp"
 #include "server/request_hold.hpp"
+#include "server/request_origin.hpp"
 #include "server/request_reader.hpp"
 #include "server/request_summary.hpp"
 #include "server/response_writer.hpp"
@@ -59,7 +60,7 @@ public:
         error_code ec;
         auto remote = lowest().socket().remote_endpoint(ec);
         summary_.peer = ec ? std::string("-") : remote.address().to_string();
-        if (!ec) peer_ = remote.address();
+        trusted_peer_ = !ec && state_.proxies.contains(remote.address());
     }
 
     ~session() override { state_.remove(this); }
@@ -213,6 +214,8 @@ private:
         fresh.user_agent = std::string(head[http::field::user_agent]);
         fresh.referer = std::string(head[http::field::referer]);
         summary_ = std::move(fresh);
+        forwarded_.reset();
+        if (trusted_peer_ || state_.public_url) forwarded_ = origin_of(head, tls_, trusted_peer_, state_.public_url);
         if (state_.auth && head.count(http::field::authorization))
             summary_.user = basic_auth::user_of(head[http::field::authorization]);
     }
@@ -312,12 +315,22 @@ private:
         }
     }
 
-    dav::context dav_context() { return state_.dav_context(tls_); }
+    dav::context dav_context() {
+        if (!forwarded_) return state_.dav_context(tls_);
+        auto ctx = state_.dav_context(forwarded_->https);
+        ctx.host = forwarded_->host;
+        return ctx;
+    }
 
     /** How many 1xx this request may get: its client, the proxies it came through, the settings. */
     interim_schedule::settings interim_settings() const {
-        auto signs = proxy_signs_of(request_head(), state_.proxies.contains(peer_));
+        auto signs = proxy_signs_of(request_head(), trusted_peer_);
         return state_.policy.decide(version_, summary_.user_agent, signs).settings;
+    }
+
+    request_origin request_origin_() const {
+        if (forwarded_) return *forwarded_;
+        return {tls_, std::string(request_head()[http::field::host])};
     }
 
     /** The header of the request being served, wherever its body went. */
@@ -332,7 +345,8 @@ private:
      * connection waits as for an operation, 102s included.
      */
     void carry_out(std::function<dav::outcome()> work) {
-        auto claims = dav::claims_for(request_head(), tls_);
+        auto origin = request_origin_();
+        auto claims = dav::claims_for(request_head(), origin.https, origin.host);
         if (claims.empty()) return run_work(std::move(work));
         claims_ = state_.path_locks.acquire(std::move(claims), [weak = this->weak_from_this(), ex = stream_.get_executor()] {
             net::post(ex, [weak] {
@@ -380,9 +394,7 @@ private:
         watch_client();
         std::optional<std::string> synthetic; // test hooks: the held request itself, as finished progress
         if (hooks_ && hooks_->status_uri) synthetic = request_rel();
-        auto host = request_head()[http::field::host];
-        std::string base = std::string(tls_ ? "https://" : "http://") + std::string(host.empty() ? "localhost" : host);
-        interims_.start(settings, {std::move(progress), std::move(base), request_started_, std::move(synthetic), who(), &summary_.interims},
+        interims_.start(settings, {std::move(progress), request_origin_().base(), request_started_, std::move(synthetic), who(), &summary_.interims},
                         state_.config.write_timeout, this->shared_from_this(),
                         guarded([self = this->shared_from_this()](bool final_due) {
                             if (final_due) return self->write_final();
@@ -546,7 +558,9 @@ private:
     bool keep_alive_ = true;
     bool is_head_ = false;
     unsigned version_ = 11;
-    net::ip::address peer_;
+    bool trusted_peer_ = false;     ///< the peer is a --trusted-proxy
+    /** What a trusted proxy or --public-url says of the scheme and authority the client used; none: the connection and Host. */
+    std::optional<request_origin> forwarded_;
     clock::time_point request_started_ = clock::now();
     request_summary summary_; ///< for the access log and the transcript
     bool summary_open_ = false;

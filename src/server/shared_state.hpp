@@ -8,6 +8,7 @@
 #include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
+#include "server/request_origin.hpp"
 #include "server/transcript.hpp"
 #include "server/trusted_proxies.hpp"
 
@@ -32,6 +33,7 @@ struct shared_state {
     shared_state(server_config cfg, fs::tree t, unsigned fs_threads, std::unique_ptr<locks::lock_store> lock_table,
                  std::unique_ptr<transcript_log> transcript_file)
         : config(std::move(cfg)), tree(std::move(t)), policy(config), proxies(config.trusted_proxies),
+          public_url(config.public_url.empty() ? std::nullopt : parse_public_url(config.public_url)),
           locks(std::move(lock_table)),
           transcript(std::move(transcript_file)), fs_pool(fs_threads) {}
 
@@ -39,6 +41,7 @@ struct shared_state {
     const fs::tree tree;
     const interim_policy policy;
     const trusted_proxies proxies;
+    const std::optional<request_origin> public_url; ///< --public-url
     const std::unique_ptr<locks::lock_store> locks;
     /** Makes each writing request's checks and change one step (see locks/path_locks.hpp). */
     locks::path_locks path_locks;

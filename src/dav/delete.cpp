@@ -25,6 +25,7 @@ outcome handle_delete(const request& req, const context& ctx, const resource_pat
     }
     operation op;
     op.description = what;
+    op.finishes_without_client = true;
     op.run = [ctx, rel = path.rel, what](operation_context& oc) {
         auto control = make_walk_control(oc, ctx, 204);
         std::vector<fs::member_failure> failures;

@@ -66,6 +66,13 @@ struct operation {
     std::string description; ///< for logs: "COPY /a/ -> /b/"
     std::shared_ptr<operation_progress> progress = std::make_shared<operation_progress>();
     std::function<reply(operation_context&)> run;
+    /**
+     * Runs on to its end when its client leaves, instead of stopping at the next clean point: a MOVE
+     * must not be left split between source and destination, and a DELETE half done is worse than
+     * done. Only a server shutdown past its grace stops it. (A COPY or PROPFIND stops: the source
+     * is untouched either way.)
+     */
+    bool finishes_without_client = false;
 };
 
 /**

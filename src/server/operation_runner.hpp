@@ -29,7 +29,7 @@ void run_operation(net::thread_pool& pool, dav::operation op, std::stop_token st
         }
         claims.release(); // the change is made (or stopped): overlapping requests may go on
         if (stop.stop_requested())
-            log::info(op.description + ": ended after its connection closed (" +
+            log::info(op.description + ": stopped after its connection closed (" +
                       std::to_string(static_cast<unsigned>(r.status)) + ")");
         net::post(reply_to, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
     });

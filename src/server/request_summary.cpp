@@ -59,6 +59,8 @@ std::string transcript_json(const request_summary& r) {
     }
     out += "],\"status\":" + (r.delivered ? std::to_string(r.status) : std::string("null"));
     out += ",\"client_gone\":" + std::string(r.client_gone ? "true" : "false");
+    // What the server answered, or would have, when the client never got it (a MOVE that ran on).
+    if (!r.delivered && r.status != 0) out += ",\"outcome\":" + std::to_string(r.status);
     out += ",\"timings\":{\"first_interim_s\":" +
            (r.interims.empty() ? std::string("null") : seconds_text(r.interims.front().t));
     out += ",\"final_s\":" + (r.delivered ? seconds_text(r.seconds) : std::string("null"));

@@ -79,10 +79,15 @@ public:
     }
 
     void post_abort() override {
-        net::post(stream_.get_executor(), guarded([self = this->shared_from_this()] {
+        net::post(stream_.get_executor(), [self = this->shared_from_this()] {
             self->server_closed_ = true;
-            self->do_close();
-        }));
+            // An operation that outlived its client (a MOVE, a DELETE) stops now too.
+            if (self->phase_ == phase::closed) {
+                self->stop_source_.request_stop();
+                return;
+            }
+            self->guarded([self] { self->do_close(); })();
+        });
     }
 
     /**
@@ -371,10 +376,16 @@ private:
                 begin_waiting(op->progress, interim_settings());
             else
                 interims_.follow(op->progress);
+            operation_outlives_client_ = op->finishes_without_client;
+            operation_running_ = true;
             return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
-                                 stream_.get_executor(), guarded([self = this->shared_from_this()](dav::reply r) {
-                                     self->on_operation_done(std::move(r));
-                                 }));
+                                 stream_.get_executor(), [self = this->shared_from_this()](dav::reply r) mutable {
+                                     self->operation_running_ = false;
+                                     if (self->phase_ == phase::closed) return self->outlived_client(r.status);
+                                     self->guarded([self, r = std::move(r)]() mutable {
+                                         self->on_operation_done(std::move(r));
+                                     })();
+                                 });
         }
         claims_.release(); // the change is made
         auto& reply = std::get<dav::reply>(result);
@@ -498,6 +509,20 @@ private:
         do_read_header();
     }
 
+    /** An operation that ran on after its client left has ended: its outcome goes to the log and the transcript. */
+    void outlived_client(http::status status) noexcept {
+        try {
+            log::info(who() + ": finished after its client left (" + std::to_string(static_cast<unsigned>(status)) + ")");
+            if (!std::exchange(summary_open_, false)) return;
+            summary_.status = static_cast<unsigned>(status);
+            summary_.seconds = seconds_since(request_started_);
+            summary_.client_gone = !server_closed_;
+            state_.record_unanswered(summary_);
+        } catch (...) {
+            // Out of memory for a log line: the operation's work is done all the same.
+        }
+    }
+
     /** The request's access line and transcript line, once its final response is written (or failed). */
     void end_request(error_code ec) {
         summary_open_ = false;
@@ -512,7 +537,9 @@ private:
 
     void do_close() {
         if (phase_ == phase::closed) return;
-        if (std::exchange(summary_open_, false)) {
+        // A MOVE or DELETE runs on when its client leaves (dav::operation::finishes_without_client).
+        bool runs_on = operation_running_ && operation_outlives_client_ && !server_closed_;
+        if (!runs_on && std::exchange(summary_open_, false)) {
             // A request still without its final response: the client left, unless the server chose to close.
             summary_.seconds = seconds_since(request_started_);
             summary_.client_gone = !server_closed_;
@@ -521,7 +548,7 @@ private:
         phase_ = phase::closed;
         interims_.cancel();
         hold_.cancel();
-        stop_source_.request_stop(); // a running operation stops at its next clean point
+        if (!runs_on) stop_source_.request_stop(); // a running operation stops at its next clean point
         upload_.reset();
         pending_work_ = nullptr;
         held_work_ = nullptr;
@@ -553,6 +580,8 @@ private:
     phase phase_ = phase::reading_header;
     bool watching_ = false;
     bool resume_after_watch_ = false;
+    bool operation_running_ = false;         ///< on the file system pool now
+    bool operation_outlives_client_ = false; ///< it runs on if the client leaves
     bool closing_ = false;
     bool server_closed_ = false;
     bool keep_alive_ = true;

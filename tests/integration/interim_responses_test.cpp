@@ -178,6 +178,55 @@ TEST_CASE("a client that leaves stops the operation at a clean point", "[integra
     }
 }
 
+TEST_CASE("a MOVE or DELETE whose client leaves runs to its end, and says how it ended", "[integration][interim]") {
+    temp_tree tree;
+    make_source(tree);
+    make_source(tree, "old");
+    make_source(tree, "doomed");
+    gate g(2);
+    auto config = config_for(tree, g);
+    config.processing_enabled = false;
+    config.transcript = tree / "transcript.jsonl";
+    captured_log log;
+    loopback_server server(config);
+
+    // MOVE onto an existing collection is no single rename: the old destination is removed first,
+    // and the worker is held there while the client gives up.
+    auto move = copy_request(server, 0.3, "src", "old");
+    move.method = "MOVE";
+    REQUIRE(probe::run(move).timed_out);
+    auto del = copy_request(server, 0.3, "doomed");
+    del.method = "DELETE";
+    del.headers.clear();
+    REQUIRE(probe::run(del).timed_out);
+    // Both clients are gone; neither operation was told to stop. Let them go on.
+    auto count = [&](std::string_view what) {
+        auto text = log.text();
+        std::size_t n = 0;
+        for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+        return n;
+    };
+    REQUIRE(eventually([&] { return count("client closed the connection") == 2; }));
+    CHECK_FALSE(g.stop_seen());
+    g.open();
+    REQUIRE(eventually([&] { return count("finished after its client left") == 2; }));
+    CHECK(log.text().find("MOVE /src/: finished after its client left (204)") != std::string::npos);
+    CHECK(log.text().find("DELETE /doomed/: finished after its client left (204)") != std::string::npos);
+    // The documented end state: the move is whole, the delete is whole.
+    CHECK_FALSE(std::filesystem::exists(tree / "src"));
+    CHECK_FALSE(std::filesystem::exists(tree / "doomed"));
+    make_source(tree, "expected");
+    require_same_tree(tree / "expected", tree / "old");
+    require_same_tree(tree / "old", tree / "expected");
+    CHECK_FALSE(g.stop_seen());
+    server.stop();
+    // One transcript line each, with the outcome the client never saw.
+    std::ifstream lines(tree / "transcript.jsonl");
+    std::string all((std::istreambuf_iterator<char>(lines)), {});
+    CHECK(all.find("\"method\":\"MOVE\"") != std::string::npos);
+    CHECK(all.find("\"status\":null,\"client_gone\":true,\"outcome\":204") != std::string::npos);
+}
+
 TEST_CASE("HTTP/1.0 and a denied user agent get no 102 in a window where a client beside them gets three",
           "[integration][interim]") {
     temp_tree tree;

@@ -1,6 +1,7 @@
 #include "server/request_summary.hpp"
 
 #include "http/date.hpp"
+#include "server/basic_auth.hpp"
 #include "json.hpp"
 
 #include <cstdio>
@@ -16,7 +17,7 @@ std::string seconds_text(double value) {
 }
 
 /** A quoted log field: quotes and backslashes escaped, control bytes dropped, "-" when empty. */
-std::string quoted(std::string_view s) {
+std::string log_field(std::string_view s) {
     if (s.empty()) return "\"-\"";
     std::string out = "\"";
     for (char c : s) {
@@ -28,17 +29,31 @@ std::string quoted(std::string_view s) {
 
 } // namespace
 
+request_summary summary_of(const boost::beast::http::request_header<>& head, std::string peer, bool with_auth) {
+    namespace http = boost::beast::http;
+    request_summary r;
+    r.received = std::chrono::system_clock::now();
+    r.peer = std::move(peer);
+    r.method = std::string(head.method_string());
+    r.target = std::string(head.target());
+    r.version = head.version();
+    r.user_agent = std::string(head[http::field::user_agent]);
+    r.referer = std::string(head[http::field::referer]);
+    if (with_auth && head.count(http::field::authorization)) r.user = basic_auth::user_of(head[http::field::authorization]);
+    return r;
+}
+
 std::string access_line(const request_summary& r, std::time_t now) {
     char date[40];
     std::tm tm{};
     ::gmtime_r(&now, &tm);
     std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
     std::string line = r.peer + " - " + (r.user.empty() ? "-" : r.user) + " " + date + " " +
-                       quoted(r.method + " " + r.target + (r.version >= 11 ? " HTTP/1.1" : " HTTP/1.0")) + " " +
-                       std::to_string(r.status) + " " + std::to_string(r.body_bytes) + " " + quoted(r.referer) + " " +
-                       quoted(r.user_agent) + " interim=" + std::to_string(r.interims.size()) + " time=" +
+                       log_field(r.method + " " + r.target + (r.version >= 11 ? " HTTP/1.1" : " HTTP/1.0")) + " " +
+                       std::to_string(r.status) + " " + std::to_string(r.body_bytes) + " " + log_field(r.referer) + " " +
+                       log_field(r.user_agent) + " interim=" + std::to_string(r.interims.size()) + " time=" +
                        seconds_text(r.seconds);
-    if (!r.write_error.empty()) line += " write-error=" + quoted(r.write_error);
+    if (!r.write_error.empty()) line += " write-error=" + log_field(r.write_error);
     return line;
 }
 

@@ -1,6 +1,8 @@
 #pragma once
 // What one request was and what became of it: the one record from which the access line and the
 // transcript line are formatted (pure functions, so the formats are tested to the byte).
+#include <boost/beast/http/message.hpp>
+
 #include <chrono>
 #include <cstdint>
 #include <ctime>
@@ -30,6 +32,12 @@ struct request_summary {
     bool client_gone = false;    ///< the client closed before a final response was written
     double seconds = 0;          ///< from the header to the end of the final response (or the close)
 };
+
+/**
+ * What the header of a request says for its record; `peer` is the client's address. The user is
+ * the one the credentials name (`with_auth`: --auth-file is in force; they were checked before).
+ */
+request_summary summary_of(const boost::beast::http::request_header<>& head, std::string peer, bool with_auth);
 
 /**
  * Combined Log Format, then the number of 1xx sent and the seconds taken:

@@ -210,19 +210,9 @@ private:
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;
         summary_open_ = true;
-        request_summary fresh;
-        fresh.received = std::chrono::system_clock::now();
-        fresh.peer = std::move(summary_.peer);
-        fresh.method = std::string(head.method_string());
-        fresh.target = std::string(head.target());
-        fresh.version = version_;
-        fresh.user_agent = std::string(head[http::field::user_agent]);
-        fresh.referer = std::string(head[http::field::referer]);
-        summary_ = std::move(fresh);
+        summary_ = summary_of(head, std::move(summary_.peer), state_.auth != nullptr);
         forwarded_.reset();
         if (trusted_peer_ || state_.public_url) forwarded_ = origin_of(head, tls_, trusted_peer_, state_.public_url);
-        if (state_.auth && head.count(http::field::authorization))
-            summary_.user = basic_auth::user_of(head[http::field::authorization]);
     }
 
     void begin_upload() {
@@ -513,11 +503,8 @@ private:
     void outlived_client(http::status status) noexcept {
         try {
             log::info(who() + ": finished after its client left (" + std::to_string(static_cast<unsigned>(status)) + ")");
-            if (!std::exchange(summary_open_, false)) return;
             summary_.status = static_cast<unsigned>(status);
-            summary_.seconds = seconds_since(request_started_);
-            summary_.client_gone = !server_closed_;
-            state_.record_unanswered(summary_);
+            record_unanswered();
         } catch (...) {
             // Out of memory for a log line: the operation's work is done all the same.
         }
@@ -535,16 +522,19 @@ private:
         state_.record_answered(summary_);
     }
 
+    /** The transcript line of a request that ends without its final response: the client left, unless the server closed. */
+    void record_unanswered() {
+        if (!std::exchange(summary_open_, false)) return;
+        summary_.seconds = seconds_since(request_started_);
+        summary_.client_gone = !server_closed_;
+        state_.record_unanswered(summary_);
+    }
+
     void do_close() {
         if (phase_ == phase::closed) return;
         // A MOVE or DELETE runs on when its client leaves (dav::operation::finishes_without_client).
         bool runs_on = operation_running_ && operation_outlives_client_ && !server_closed_;
-        if (!runs_on && std::exchange(summary_open_, false)) {
-            // A request still without its final response: the client left, unless the server chose to close.
-            summary_.seconds = seconds_since(request_started_);
-            summary_.client_gone = !server_closed_;
-            state_.record_unanswered(summary_);
-        }
+        if (!runs_on) record_unanswered();
         phase_ = phase::closed;
         interims_.cancel();
         hold_.cancel();

@@ -71,7 +71,7 @@ int main(int argc, char** argv) {
     std::vector<std::string> listen;
     std::vector<std::string> deny;
     std::string proxy_interims = "4";
-    double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600;
+    double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600, monitor_keep = 3600;
     std::string state_dir, transcript, auth_file, tls_cert, tls_key, access_log;
     double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
     bool no_infinity = false;
@@ -145,6 +145,8 @@ int main(int argc, char** argv) {
          "refuse PROPFIND Depth: infinity with 403 DAV:propfind-finite-depth (RFC 4918 §9.1)")
         ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
          "on SIGINT/SIGTERM, how long running requests may take to finish")
+        ("monitor-keep", po::value(&monitor_keep)->value_name("SECONDS")->default_value(3600),
+         "how long the monitor of an asynchronous operation (Prefer: respond-async) outlives it")
         ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
         ("fs-threads", po::value(&config.fs_threads)->value_name("N"),
          "file system worker threads for long operations (default: 4 per core, at least 4)")
@@ -166,6 +168,7 @@ int main(int argc, char** argv) {
         config.processing_interval = seconds_option(interval, "processing-interval");
         if (config.processing_interval.count() == 0) throw po::error("--processing-interval must be above 0");
         config.shutdown_grace = seconds_option(grace, "shutdown-grace");
+        config.monitor_keep = seconds_option(monitor_keep, "monitor-keep");
         if (!(max_lock >= 0 && max_lock <= 1e9)) throw po::error("--max-lock-timeout must be 0 to 1e9 seconds");
         config.max_lock_timeout = std::chrono::seconds(static_cast<long long>(max_lock));
         if (state_dir.empty()) state_dir = default_state_dir();

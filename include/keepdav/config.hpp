@@ -78,6 +78,8 @@ struct server_config {
     std::chrono::milliseconds idle_timeout{60000};
     std::chrono::milliseconds write_timeout{60000};
     std::chrono::milliseconds shutdown_grace{30000};
+    /** How long the monitor of an asynchronous operation (Prefer: respond-async) outlives it. */
+    std::chrono::milliseconds monitor_keep{3600 * 1000};
 
     // --- locks ------------------------------------------------------------------------------------
     /** Where the lock table is kept across restarts (outside the tree); empty: in memory only. */

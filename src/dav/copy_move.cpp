@@ -113,6 +113,7 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
     operation op;
     op.description = t.what;
     op.finishes_without_client = t.is_move;
+    op.cancellable = !t.is_move;
     op.run = [t = std::move(t), ctx](operation_context& oc) { return run_transfer(t, ctx, oc); };
     return op;
 }

@@ -73,6 +73,11 @@ struct operation {
      * is untouched either way.)
      */
     bool finishes_without_client = false;
+    /**
+     * Its monitor may stop it on request (DELETE of an asynchronous operation's monitor). A MOVE may
+     * not: stopped half way, it would be split between source and destination.
+     */
+    bool cancellable = true;
 };
 
 /**

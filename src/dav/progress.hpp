@@ -21,20 +21,35 @@ public:
         std::string rel;
         bool collection;
     };
-    struct snapshot {
+    /** How far it has come, and how far it goes where that is known (0 totals: not known). */
+    struct counts {
         std::uint64_t items = 0;
         std::uint64_t bytes = 0;
+        std::uint64_t items_total = 0;
+        std::uint64_t bytes_total = 0;
+        bool totals_known() const { return items_total != 0 || bytes_total != 0; }
+    };
+    struct snapshot : counts {
         std::vector<finished> recent; ///< finished since the previous snapshot (the latest few)
     };
 
     void item_done(unsigned status, std::string_view rel, bool collection);
     void add_bytes(std::uint64_t n) { bytes_.fetch_add(n, std::memory_order_relaxed); }
+    /** What the whole operation will count, once the worker knows it. */
+    void set_totals(std::uint64_t items, std::uint64_t bytes) {
+        bytes_total_.store(bytes, std::memory_order_relaxed);
+        items_total_.store(items, std::memory_order_relaxed);
+    }
     /** Counts so far, and the finished resources since the last call. */
     snapshot take();
+    /** Counts so far, leaving the finished resources for the next take(). */
+    counts peek() const;
 
 private:
     std::atomic<std::uint64_t> items_{0};
     std::atomic<std::uint64_t> bytes_{0};
+    std::atomic<std::uint64_t> items_total_{0};
+    std::atomic<std::uint64_t> bytes_total_{0};
     std::mutex mutex_;
     std::deque<finished> recent_;
 };

@@ -182,6 +182,12 @@ void instance::stop() {
         for (auto& s : im.state->sessions()) server::abort_session(s);
         im.state->wait_until_empty(std::chrono::steady_clock::now() + std::chrono::seconds(5));
     }
+    // Asynchronous operations get the same grace; their monitors go with the process.
+    if (!im.state->monitors.wait_until_idle(deadline)) {
+        log::warning("grace period over: stopping " + std::to_string(im.state->monitors.running()) +
+                     " asynchronous operation(s)");
+        im.state->monitors.stop_all();
+    }
     im.sweep.request_stop();
     im.state->fs_pool.join(); // operations see their stop token and return
     im.work.clear();

@@ -4,7 +4,6 @@
 // to the connection's executor. Nothing it throws escapes the worker.
 #include "dav/handler.hpp"
 #include "locks/path_locks.hpp"
-#include "log.hpp"
 #include "net.hpp"
 
 #include <boost/asio/post.hpp>
@@ -12,25 +11,15 @@
 
 namespace keepdav::server {
 
+/** Runs `op` on the calling thread; what it throws becomes a logged 500. */
+dav::reply run_to_reply(dav::operation& op, std::stop_token stop);
+
 template <class Executor, class Done>
 void run_operation(net::thread_pool& pool, dav::operation op, std::stop_token stop, locks::path_locks::hold claims,
                    Executor reply_to, Done done) {
     net::post(pool, [op = std::move(op), stop, claims = std::move(claims), reply_to, done = std::move(done)]() mutable {
-        dav::operation_context context{stop, *op.progress};
-        dav::reply r;
-        try {
-            r = op.run(context);
-        } catch (const std::exception& e) {
-            log::error(op.description + ": operation failed: " + e.what());
-            r = dav::error_reply(http::status::internal_server_error, "internal error");
-        } catch (...) {
-            log::error(op.description + ": operation failed: unknown exception");
-            r = dav::error_reply(http::status::internal_server_error, "internal error");
-        }
+        auto r = run_to_reply(op, stop);
         claims.release(); // the change is made (or stopped): overlapping requests may go on
-        if (stop.stop_requested())
-            log::info(op.description + ": stopped after its connection closed (" +
-                      std::to_string(static_cast<unsigned>(r.status)) + ")");
         net::post(reply_to, [r = std::move(r), done = std::move(done)]() mutable { done(std::move(r)); });
     });
 }

@@ -6,6 +6,7 @@
 #include "http/date.hpp"
 #include "log.hpp"
 #include "server/admission.hpp"
+#include "server/async_operations.hpp"
 #include "server/interim_sender.hpp"
 #include "server/operation_runner.hpp"
 #include "server/read_failure.hpp"
@@ -191,6 +192,11 @@ private:
             if (!header_parser_->is_done() || refusal->close_connection) keep_alive_ = false;
             return send_final(std::move(*refusal));
         }
+        // The monitors of asynchronous operations are not files: answered here, whatever the method.
+        if (auto monitor_id = monitor_id_of(header_parser_->get().target())) {
+            if (!header_parser_->is_done()) keep_alive_ = false; // a body (none is expected) stays unread
+            return send_final(serve_monitor(header_parser_->get().method(), *monitor_id, summary_.user, state_.monitors));
+        }
         if (header_parser_->get().method() == http::verb::put) return begin_upload();
         body_parser_ = std::make_unique<http::request_parser<http::string_body>>(std::move(*header_parser_));
         header_parser_.reset();
@@ -361,7 +367,11 @@ private:
     /** Runs a request's work now: a reply is sent (or waits for the 102 in flight), an operation goes to the pool. */
     void run_work(std::function<dav::outcome()> work) {
         auto result = work();
-        if (auto* op = std::get_if<dav::operation>(&result)) {
+        if (auto* op = std::get_if<dav::operation>(&result); op && runs_async(request_head())) {
+            // RFC 7240 §4.1: answered 202 now; the operation runs on, under a monitor, with its claims.
+            result = start_async(state_.fs_pool, std::move(*op), std::move(claims_), state_.monitors, summary_.user,
+                                 request_origin_().base());
+        } else if (op) {
             if (phase_ != phase::running)
                 begin_waiting(op->progress, interim_settings());
             else

@@ -8,6 +8,7 @@
 #include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
+#include "server/operation_monitors.hpp"
 #include "server/request_origin.hpp"
 #include "server/transcript.hpp"
 #include "server/trusted_proxies.hpp"
@@ -34,7 +35,7 @@ struct shared_state {
                  std::unique_ptr<transcript_log> transcript_file)
         : config(std::move(cfg)), tree(std::move(t)), policy(config), proxies(config.trusted_proxies),
           public_url(config.public_url.empty() ? std::nullopt : parse_public_url(config.public_url)),
-          locks(std::move(lock_table)),
+          locks(std::move(lock_table)), monitors(config.monitor_keep),
           transcript(std::move(transcript_file)), fs_pool(fs_threads) {}
 
     const server_config config;
@@ -45,6 +46,8 @@ struct shared_state {
     const std::unique_ptr<locks::lock_store> locks;
     /** Makes each writing request's checks and change one step (see locks/path_locks.hpp). */
     locks::path_locks path_locks;
+    /** Asynchronous operations (Prefer: respond-async) and their monitors. */
+    operation_monitors monitors;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)

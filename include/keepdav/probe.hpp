@@ -6,6 +6,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace keepdav::probe {
@@ -60,5 +61,27 @@ std::string to_text(const transcript& t);
  * longest_silence_s, total_s, timed_out, error (or null).
  */
 std::string to_json(const transcript& t);
+
+/** What the monitor of a keepdav asynchronous operation reported (its JSON: see the README). */
+struct operation_report {
+    std::string state; ///< running, done, failed, cancelled
+    std::string operation;
+    std::uint64_t items = 0;
+    std::uint64_t bytes = 0;
+    std::uint64_t items_total = 0; ///< 0: not known
+    std::uint64_t bytes_total = 0; ///< 0: not known
+    double elapsed = 0;            ///< seconds
+    std::optional<unsigned> status;
+    std::string multistatus; ///< the 207 body of the members that failed, if any
+};
+
+/** Parses a monitor's JSON; nothing when it is not one. */
+std::optional<operation_report> parse_operation_report(std::string_view json);
+
+/**
+ * One line for a person: a bar and the percent done (by bytes where their total is known, else by
+ * items), the counts, the time so far and, once something is done, an estimate of the time left.
+ */
+std::string progress_line(const operation_report& r);
 
 } // namespace keepdav::probe

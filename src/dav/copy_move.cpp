@@ -24,6 +24,7 @@ reply run_transfer(const transfer& t, const context& ctx, operation_context& oc)
     auto success = t.dst_existed ? http::status::no_content : http::status::created;
     if (t.dst_existed) {
         // RFC 4918 §9.8.4 / §9.9.3: with Overwrite: T the destination is deleted first.
+        add_to_totals(oc, ctx, t.dst, false);
         auto removing = make_walk_control(oc, ctx, 204);
         if (auto ec = fs::remove_tree(ctx.tree, t.dst, removing, failures))
             return error_reply(status_logged(ec, path_role::destination, t.what));
@@ -37,6 +38,7 @@ reply run_transfer(const transfer& t, const context& ctx, operation_context& oc)
         }
         if (ec.value() != EXDEV) return error_reply(status_logged(ec, path_role::parent, t.what));
     }
+    if (t.depth == fs::copy_depth::infinity) add_to_totals(oc, ctx, t.src, true);
     if (auto ec = fs::copy_tree(ctx.tree, t.src, t.dst, t.depth, control, failures))
         return error_reply(status_logged(ec, path_role::parent, t.what));
     if (t.is_move && failures.empty() && !oc.stop.stop_requested()) {

@@ -27,6 +27,7 @@ outcome handle_delete(const request& req, const context& ctx, const resource_pat
     op.description = what;
     op.finishes_without_client = true;
     op.run = [ctx, rel = path.rel, what](operation_context& oc) {
+        add_to_totals(oc, ctx, rel, false);
         auto control = make_walk_control(oc, ctx, 204);
         std::vector<fs::member_failure> failures;
         auto ec = fs::remove_tree(ctx.tree, rel, control, failures);

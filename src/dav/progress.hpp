@@ -35,10 +35,10 @@ public:
 
     void item_done(unsigned status, std::string_view rel, bool collection);
     void add_bytes(std::uint64_t n) { bytes_.fetch_add(n, std::memory_order_relaxed); }
-    /** What the whole operation will count, once the worker knows it. */
-    void set_totals(std::uint64_t items, std::uint64_t bytes) {
-        bytes_total_.store(bytes, std::memory_order_relaxed);
-        items_total_.store(items, std::memory_order_relaxed);
+    /** What a part of the operation about to start will count, once the worker has measured it. */
+    void add_totals(std::uint64_t items, std::uint64_t bytes) {
+        bytes_total_.fetch_add(bytes, std::memory_order_relaxed);
+        items_total_.fetch_add(items, std::memory_order_relaxed);
     }
     /** Counts so far, and the finished resources since the last call. */
     snapshot take();

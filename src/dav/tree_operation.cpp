@@ -3,6 +3,8 @@
 #include "dav/spool.hpp"
 #include "dav/status.hpp"
 #include "dav/target.hpp"
+#include "fs/measure.hpp"
+#include "log.hpp"
 #include "xml/multistatus_writer.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -22,6 +24,16 @@ fs::walk_control make_walk_control(operation_context& op, const context& ctx, un
     };
     control.bytes_done = [p](std::uint64_t n) { p->add_bytes(n); };
     return control;
+}
+
+void add_to_totals(operation_context& op, const context& ctx, std::string_view rel, bool copied) {
+    auto started = std::chrono::steady_clock::now();
+    auto size = fs::measure_tree(ctx.tree, rel, copied, op.stop);
+    if (!size) return;
+    op.progress.add_totals(size->items, size->bytes);
+    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+    log::debug("measured /" + std::string(rel) + ": " + std::to_string(size->items) + " items, " +
+               std::to_string(size->bytes) + " bytes in " + std::to_string(ms) + " ms");
 }
 
 reply tree_operation_reply(http::status success, const std::vector<fs::member_failure>& failures,

@@ -18,6 +18,13 @@ namespace keepdav::dav {
 fs::walk_control make_walk_control(operation_context& op, const context& ctx, unsigned done_status);
 
 /**
+ * Measures the subtree `rel` that the operation is about to copy (`copied`: its bytes too) or remove,
+ * and adds it to the totals its progress reports. The count walks the tree once more (README,
+ * "What a 102 carries": its cost); a subtree that cannot be measured adds nothing.
+ */
+void add_to_totals(operation_context& op, const context& ctx, std::string_view rel, bool copied);
+
+/**
  * The reply of a tree operation: `success` when nothing failed, otherwise a 207 that lists each
  * failed member with its status (RFC 4918 §9.6.1, §9.8.8), spooled so that a tree of many failures
  * stays in bounded memory.

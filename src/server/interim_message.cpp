@@ -21,8 +21,10 @@ http::response<http::empty_body> processing_message(const dav::operation_progres
     http::response<http::empty_body> res{http::status::processing, 11};
     // Lower-case names: HTTP/2 gateways that relay a 1xx reject upper-case field names.
     if (auto uri = status_uri(progress.recent, base); !uri.empty()) res.set("status-uri", uri);
-    res.set("keepdav-progress", "items=" + std::to_string(progress.items) + ", bytes=" + std::to_string(progress.bytes) +
-                                    ", elapsed=" + std::to_string(elapsed.count()) + "ms");
+    std::string counts = "items=" + std::to_string(progress.items) + ", bytes=" + std::to_string(progress.bytes);
+    if (progress.totals_known())
+        counts += ", items-total=" + std::to_string(progress.items_total) + ", bytes-total=" + std::to_string(progress.bytes_total);
+    res.set("keepdav-progress", counts + ", elapsed=" + std::to_string(elapsed.count()) + "ms");
     return res;
 }
 

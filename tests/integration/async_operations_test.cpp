@@ -105,6 +105,8 @@ TEST_CASE("Prefer: respond-async COPY answers 202 at once and its monitor follow
     REQUIRE(has(report, "\"state\":\"done\""));
     REQUIRE(has(report, "\"status\":201"));
     REQUIRE(has(report, "\"multistatus\":null"));
+    // Totals measured before the copy began; at its end the counts reach them.
+    REQUIRE(has(report, "\"progress\":{\"items\":9,\"bytes\":300019,\"items_total\":9,\"bytes_total\":300019}"));
     for (int i = 0; i < 6; ++i) {
         auto name = "f" + std::to_string(i) + ".bin";
         REQUIRE(file_text(tree.path() / "dst" / name) == file_text(tree.path() / "src" / name));

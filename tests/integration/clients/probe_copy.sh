@@ -26,6 +26,22 @@ diff -r "$root/src" "$root/dst" || fail "destination differs from source"
 cat "$root/probe10.out"
 grep -q "^interim responses: 0$" "$root/probe10.out" || fail "HTTP/1.0 client got a 1xx"
 
+# --async: 202 at once, the monitor followed to the end with a progress line, the same tree.
+"$KEEPDAV_PROBE_BIN" --async --poll-interval 0.02 -X COPY -H "Destination: $KEEPDAV_URL/dst_async/" "$KEEPDAV_URL/src/" \
+    >"$root/async.out" 2>"$root/async.err"
+rc=$?
+cat "$root/async.out" "$root/async.err"
+[ $rc = 0 ] || fail "keepdav-probe --async exited $rc"
+grep -q "^COPY: 202 Accepted, monitor $KEEPDAV_URL/.keepdav-operations/" "$root/async.out" || fail "no 202 with a monitor"
+tail -1 "$root/async.err" | grep -q "^\[####################\] 100% 24/24 items, 160.0 MiB/160.0 MiB, .*, done (201)$" ||
+    fail "the last progress line does not say done at 100%"
+diff -r "$root/src" "$root/dst_async" || fail "asynchronous copy differs from source"
+# A failing one exits 1 and says why: the destination's parent does not exist (409).
+"$KEEPDAV_PROBE_BIN" --async -X COPY -H "Destination: $KEEPDAV_URL/no/such/dst/" "$KEEPDAV_URL/src/" >"$root/async409.out" 2>&1
+rc=$?
+cat "$root/async409.out"
+[ $rc = 1 ] || fail "keepdav-probe --async of a failing COPY exited $rc"
+
 # The probe's own contract: a read timeout exits 3 (nothing listens behind this held-open socket).
 python3 - "$KEEPDAV_PROBE_BIN" <<'PY' || fail "probe read-timeout exit status"
 import socket, subprocess, sys

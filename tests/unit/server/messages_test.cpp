@@ -66,6 +66,10 @@ TEST_CASE("a 102 carries Status-URI for what finished and the totals, in lower-c
     CHECK(res.result_int() == 102);
     CHECK(res["status-uri"] == "201 <http://h:8080/dst/a%20b.txt> 201 <http://h:8080/dst/sub/>");
     CHECK(res["keepdav-progress"] == "items=3, bytes=2048, elapsed=1500ms");
+    progress.items_total = 10;
+    progress.bytes_total = 8192;
+    CHECK(server::processing_message(progress, "http://h", std::chrono::milliseconds(2))["keepdav-progress"] ==
+          "items=3, bytes=2048, items-total=10, bytes-total=8192, elapsed=2ms");
     CHECK(res.count(http::field::content_length) == 0);
     for (const auto& field : res) {
         std::string name(field.name_string());

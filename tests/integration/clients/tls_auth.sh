@@ -30,6 +30,19 @@ cmp "$root/up.pem" "$keys/cert.pem" || fail "upload over TLS differs"
 out=$(curl -s -v --cacert "$keys/cert.pem" -u 'alice:correct horse' -H 'Keepdav-Interim-Count: 2' \
     -H 'Keepdav-Interim-Interval: 0.1' "$https/a.txt" 2>&1)
 [ "$(grep -c '^< HTTP/1.1 102 Processing' <<<"$out")" = 2 ] || fail "102s over TLS: $out"
+# An asynchronous operation's monitor is its owner's alone, and named with the scheme the client used.
+mkdir -p "$root/olddir/sub" && echo x >"$root/olddir/sub/x.txt"
+headers=$(curl -s --cacert "$keys/cert.pem" -u 'alice:correct horse' -D - -o /dev/null -X DELETE \
+    -H 'Prefer: respond-async' "$https/olddir/")
+grep -q '^HTTP/1.1 202' <<<"$headers" || fail "async DELETE: $headers"
+monitor=$(sed -n 's/^Location: \(.*\)\r$/\1/p' <<<"$headers")
+[[ "$monitor" == "$https/.keepdav-operations/"* ]] || fail "monitor URL $monitor"
+expect 401 "$monitor"
+expect 404 -u 'bob:battery staple' "$monitor"
+expect 404 -u 'bob:battery staple' -X DELETE "$monitor"
+wait_until 10 bash -c "curl -s --cacert '$keys/cert.pem' -u 'alice:correct horse' '$monitor' | grep -q '\"state\":\"done\"'" ||
+    fail "alice's monitor never said done"
+[ ! -e "$root/olddir" ] || fail "the asynchronous DELETE left olddir"
 # No plain HTTP on the TLS port.
 code=$(curl -s -m 5 -o /dev/null -w '%{http_code}' "$KEEPDAV_URL/a.txt")
 [ "$code" = 000 ] || fail "plain HTTP on the TLS port got $code"

@@ -129,7 +129,8 @@ http {
 	scgi_temp_path $tmp/nginx/scgi;
 	server {
 		listen 127.0.0.1:$port;
-		location / { proxy_pass http://$upstream; }
+		# The Host the client used, so that a Destination naming the proxy names keepdav too.
+		location / { proxy_pass http://$upstream; proxy_set_header Host \$http_host; }
 	}
 }
 EOF
@@ -209,6 +210,19 @@ held nginx
 listed || fail "nginx: $code, or the listing lacks file.txt"
 [ "$kd_version" = 1.0 ] || fail "nginx spoke HTTP/$kd_version upstream, not 1.0"
 [ "$kd_interims" = 0 ] || fail "nginx: keepdav sent $kd_interims x 102 to an HTTP/1.0 request"
+# Where no 102 gets through, an asynchronous operation does: 202 through nginx, its monitor (whose
+# Location nginx rewrites to its own address) polled through nginx until done.
+mkdir -p "$tmp/share/tree/sub"; for i in 1 2 3; do echo "$i" >"$tmp/share/tree/sub/$i.txt"; done
+headers=$(curl -sS -D - -o /dev/null -X COPY -H "Destination: $proxy_url/tree-copy/" -H 'Prefer: respond-async' \
+    "$proxy_url/tree/")
+grep -q '^HTTP/1.1 202' <<<"$headers" || fail "nginx: asynchronous COPY: $headers"
+monitor=$(sed -n 's/^Location: \(.*\)\r$/\1/p' <<<"$headers")
+[[ "$monitor" == /* ]] && monitor=$proxy_url$monitor
+[[ "$monitor" == "$proxy_url/.keepdav-operations/"* ]] || fail "nginx: the monitor $monitor is not behind the proxy"
+wait_until 10 bash -c "curl -s '$monitor' | grep -q '\"state\":\"done\",.*\"status\":201'" ||
+    fail "nginx: the monitor never said done: $(curl -s "$monitor")"
+diff -r "$tmp/share/tree" "$tmp/share/tree-copy" || fail "nginx: the asynchronous copy differs"
+echo "nginx (async):     202, monitor $monitor done"
 
 # Controls. The uncapped stream (--proxy-interims stream) fails Caddy at its 6th 1xx and Apache at
 # its 10th: without the caps above, those requests would have failed too.

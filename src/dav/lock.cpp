@@ -3,6 +3,7 @@
 #include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "fs/atomic_write.hpp"
+#include "fs/tree_ops.hpp"
 #include "http/text.hpp"
 #include "locks/lock_store.hpp"
 #include "xml/multistatus_writer.hpp"
@@ -141,7 +142,7 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
 
     auto grant = ctx.locks->acquire({path.rel, *depth == depth::infinity, body->exclusive, body->owner_xml, timeout}, now);
     if (!grant.granted) {
-        if (created && parent) ::unlinkat(parent->dir.get(), parent->leaf.c_str(), 0);
+        if (created && parent) fs::remove_file(*parent); // the empty resource this LOCK made goes with it
         return condition_reply(http::status::locked, "no-conflicting-lock", {href_for(grant.conflict->root, false)});
     }
     return lock_reply(created ? http::status::created : http::status::ok, *grant.granted);

@@ -1,8 +1,7 @@
 #include "dav/methods.hpp"
 #include "dav/preconditions.hpp"
+#include "fs/tree_ops.hpp"
 #include "http/framing.hpp"
-
-#include <sys/stat.h>
 
 namespace keepdav::dav {
 
@@ -16,10 +15,9 @@ outcome handle_mkcol(const request& req, const context& ctx, const resource_path
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {{path.rel, false, true}})) return std::move(*refused);
     auto parent = ctx.tree.open_parent(path.rel);
     if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
-    if (::mkdirat(parent->dir.get(), parent->leaf.c_str(), 0755) != 0) {
-        auto ec = fs::last_error();
+    if (auto ec = fs::make_directory(*parent)) {
         // RFC 4918 §9.3.1: MKCOL on a mapped URL is 405.
-        if (ec.value() == EEXIST) return error_reply(http::status::method_not_allowed, "the resource exists");
+        if (ec == boost::system::errc::file_exists) return error_reply(http::status::method_not_allowed, "the resource exists");
         return error_reply(status_logged(ec, path_role::parent, what));
     }
     return empty_reply(http::status::created);

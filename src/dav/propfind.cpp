@@ -314,9 +314,10 @@ struct listing {
  */
 void stream_listing(const listing& job, body_pipe& pipe, std::stop_token stop) {
     const context& ctx = job.ctx;
-    operation_progress progress; // read by no one: a streamed listing needs no 102
+    operation_progress progress;
     operation_context oc{stop, progress};
     auto control = make_walk_control(oc, ctx, 200);
+    control.entry_done = nullptr; // no one reads the progress of a listing that sends no 102 (and it costs a lock per member)
     propfind_writer writer(job.body, ctx, [&pipe, stop](std::string& bytes) { return pipe.push(std::move(bytes), stop); });
     boost::system::error_code unreadable;
     fs::walk_visitor visitor;

@@ -9,10 +9,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <mutex>
 #include <span>
 #include <thread>
+
+#include <fcntl.h>
 
 namespace keepdav::dav {
 
@@ -97,57 +100,75 @@ private:
     std::vector<const xml::qname*> missing_;
 };
 
-/** Writes DAV:response elements into a spool, flushing the writer's buffer as it grows. */
+/** Where a PROPFIND body goes: it takes `bytes` (leaving them empty); false once nobody wants more. */
+using body_output = std::function<bool(std::string& bytes)>;
+
+/**
+ * Writes DAV:response elements into `out` in pieces: at 64 KiB, and at least once a second while
+ * something is buffered, so a slow walk still sends body bytes that keep clients and proxies waiting.
+ */
 class propfind_writer {
 public:
-    propfind_writer(const xml::propfind_body& body, const context& ctx, spool& out)
-        : body_(body), ctx_(ctx), formatter_(body, ctx), out_(out) {
+    propfind_writer(const xml::propfind_body& body, const context& ctx, body_output out)
+        : body_(body), ctx_(ctx), formatter_(body, ctx), out_(std::move(out)) {
         writer_.open();
     }
 
     /** One resource: `where` locates its dead properties. */
     void resource(std::string_view rel, const fs::entry_info& info, const fs::xattr_target& where) {
         formatter_.resource(writer_, rel, info, where);
-        if (writer_.data().size() >= 64 * 1024) flush();
+        flush_if_due();
     }
 
     /** DAV:response elements formatted elsewhere (by response_formatter). */
     void formatted(std::string_view responses) {
         writer_.data() += responses;
-        if (writer_.data().size() >= 64 * 1024) flush();
+        flush_if_due();
     }
+
+    /** Whether the one reading the body still wants it. */
+    bool wanted() const { return wanted_; }
 
     const xml::propfind_body& body() const { return body_; }
     const context& ctx() const { return ctx_; }
 
-    reply finish() {
+    /** The closing tag, and everything still buffered; false if nobody took it. */
+    bool finish() {
         writer_.close();
         flush();
-        reply r;
-        r.status = http::status::multi_status;
-        r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
-        if (out_.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
-        // In memory: streamed chunked. Spooled to a file: its length is known, and sendfile sends it.
-        r.chunked = std::holds_alternative<std::string>(r.body);
-        return r;
+        return wanted_;
     }
 
 private:
+    static constexpr std::size_t flush_size = 64 * 1024;
+    static constexpr auto flush_interval = std::chrono::seconds(1);
+
+    void flush_if_due() {
+        auto& data = writer_.data();
+        if (data.size() >= flush_size || (!data.empty() && std::chrono::steady_clock::now() - flushed_ >= flush_interval))
+            flush();
+    }
     void flush() {
-        out_.write(writer_.data());
+        if (wanted_) wanted_ = out_(writer_.data());
         writer_.data().clear();
+        flushed_ = std::chrono::steady_clock::now();
     }
 
     const xml::propfind_body& body_;
     const context& ctx_;
     response_formatter formatter_;
-    spool& out_;
+    body_output out_;
     xml::multistatus_writer writer_;
+    bool wanted_ = true;
+    std::chrono::steady_clock::time_point flushed_ = std::chrono::steady_clock::now();
 };
 
 /**
  * Stats one member of the directory `dir_fd` (the collection `rel`) and formats its DAV:response into
- * `out`; clears `m.enter` unless it is still a directory to go into.
+ * `out`; clears `m.enter` unless it is still a directory to go into. A member gone since it was listed
+ * is left out (it no longer exists); one that cannot be stat'ed for another reason (EIO, EACCES) is
+ * reported with its status (RFC 4918 §14.24: a DAV:response may carry a DAV:status instead of
+ * propstats), so the listing never hides it.
  */
 void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const context& ctx,
               response_formatter& formatter, xml::multistatus_writer& out, fs::walk_control& control) {
@@ -155,7 +176,12 @@ void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const contex
     if (control.before_entry) control.before_entry(member);
     auto info = fs::stat_at(dir_fd, m.name.c_str());
     m.enter = m.enter && info && info->is_directory(); // gone or replaced since it was listed: not entered
-    if (!info) return;
+    if (!info) {
+        if (info.error() != boost::system::errc::no_such_file_or_directory)
+            out.response_status(href_for(member, m.type == fs::entry_type::directory),
+                                status_line(status_logged(info.error(), path_role::target, "PROPFIND member /" + member)));
+        return;
+    }
     if (info->is_symlink()) {
         // A symlink is listed as what it points to, and only if that stays beneath the root.
         info = ctx.tree.stat(member);
@@ -269,6 +295,56 @@ void list_round(const fs::walk_directory& dir, std::span<fs::walk_member> member
     for (auto& p : pieces) out.formatted(p.data());
 }
 
+/** What a streamed listing needs once its request has been answered with 207. */
+struct listing {
+    context ctx;
+    std::string rel;
+    depth d;
+    xml::propfind_body body;
+    std::shared_ptr<fs::unique_fd> dir; ///< the collection, opened before the 207 went out
+    std::string what;                   ///< for logs: "PROPFIND /a/ (Depth 1)"
+};
+
+/**
+ * Walks the collection and writes its 207 body into `pipe`, waiting while the pipe is full (a slow
+ * client slows the walk, and memory stays bounded). The header is already on its way, so an error
+ * can no longer change the status: a member that cannot be listed is reported in the body where it
+ * can be (list_one), and anything that would leave the listing silently short (the collection or a
+ * member collection that cannot be read) ends the body incomplete (pipe.fail()), never well-formed.
+ */
+void stream_listing(const listing& job, body_pipe& pipe, std::stop_token stop) {
+    const context& ctx = job.ctx;
+    operation_progress progress;
+    operation_context oc{stop, progress};
+    auto control = make_walk_control(oc, ctx, 200);
+    control.entry_done = nullptr; // no one reads the progress of a listing that sends no 102 (and it costs a lock per member)
+    propfind_writer writer(job.body, ctx, [&pipe, stop](std::string& bytes) { return pipe.push(std::move(bytes), stop); });
+    boost::system::error_code unreadable;
+    fs::walk_visitor visitor;
+    visitor.enter = [&](const fs::walk_directory& dir) {
+        if (dir.depth == 0) writer.resource(job.rel, dir.info, fs::xattr_target{dir.fd, ""});
+        return writer.wanted() ? fs::walk_step::next : fs::walk_step::stop;
+    };
+    visitor.members = [&](const fs::walk_directory& dir, std::span<fs::walk_member> members) {
+        list_round(dir, members, writer, control);
+        return writer.wanted() ? fs::walk_step::next : fs::walk_step::stop;
+    };
+    visitor.failed = [&](const fs::walk_entry& entry, boost::system::error_code ec) {
+        // A member collection removed since it was listed has no members to list: that is the truth.
+        if (entry.depth > 0 && ec == boost::system::errc::no_such_file_or_directory) return fs::walk_step::next;
+        status_logged(ec, path_role::target, job.what + ": cannot list /" + std::string(entry.rel));
+        unreadable = ec;
+        return fs::walk_step::stop;
+    };
+    fs::walk_options options;
+    options.max_depth = job.d == depth::one ? 1 : fs::max_tree_depth + 1;
+    options.batch = round_size;
+    options.stop = stop;
+    auto ec = fs::walk(job.dir->get(), job.rel, options, visitor);
+    if (ec || unreadable || !writer.wanted()) return pipe.fail();
+    if (writer.finish()) pipe.finish();
+}
+
 } // namespace
 
 outcome handle_propfind(const request& req, const context& ctx, const resource_path& path) {
@@ -286,39 +362,30 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
 
     if (*d == depth::zero || !info->is_directory()) {
         spool out(ctx.config.spool_dir.string());
-        propfind_writer writer(*body, ctx, out);
+        propfind_writer writer(*body, ctx, [&out](std::string& bytes) {
+            out.write(bytes);
+            return true;
+        });
         fs::unique_fd holder;
         auto where = xattr_target_for(ctx, path.rel, holder);
         if (!where) return error_reply(status_logged(where.error(), path_role::target, what));
         writer.resource(path.rel, *info, *where);
-        return writer.finish();
+        writer.finish();
+        return multistatus_reply(out);
     }
-    operation op;
-    op.description = what + (*d == depth::one ? " (Depth 1)" : " (Depth infinity)");
-    op.run = [ctx, rel = path.rel, d = *d, body = std::move(*body), info = *info, what](operation_context& oc) {
-        auto control = make_walk_control(oc, ctx, 200);
-        spool out(ctx.config.spool_dir.string());
-        propfind_writer writer(body, ctx, out);
-        fs::walk_visitor visitor;
-        visitor.enter = [&](const fs::walk_directory& dir) {
-            if (dir.depth == 0) writer.resource(rel, info, fs::xattr_target{dir.fd, ""});
-            return fs::walk_step::next;
-        };
-        visitor.members = [&](const fs::walk_directory& dir, std::span<fs::walk_member> members) {
-            list_round(dir, members, writer, control);
-            return fs::walk_step::next;
-        };
-        fs::walk_options options;
-        options.max_depth = d == depth::one ? 1 : fs::max_tree_depth + 1;
-        options.batch = round_size;
-        options.stop = oc.stop;
-        auto ec = fs::walk(ctx.tree, rel, options, visitor);
-        // Stopped: the connection is gone, and what is answered is never sent.
-        if (ec && ec != boost::system::errc::operation_canceled)
-            return error_reply(status_logged(ec, path_role::target, what));
-        return writer.finish();
-    };
-    return op;
+    // RFC 4918 §9.1: the status is known once the target resolves. Whatever can still refuse the
+    // request is checked here, the collection opened included; the 207 then goes out at once and its
+    // body follows as the walk produces it.
+    auto dir = ctx.tree.open(path.rel, O_RDONLY | O_DIRECTORY);
+    if (!dir) return error_reply(status_logged(dir.error(), path_role::target, what));
+    listing job{ctx, path.rel, *d, std::move(*body), std::make_shared<fs::unique_fd>(std::move(*dir)),
+                what + (*d == depth::one ? " (Depth 1)" : " (Depth infinity)")};
+    reply r;
+    r.status = http::status::multi_status;
+    r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
+    r.body = streamed_body{std::make_shared<body_pipe>(),
+                           [job = std::move(job)](body_pipe& pipe, std::stop_token stop) { stream_listing(job, pipe, stop); }};
+    return r;
 }
 
 } // namespace keepdav::dav

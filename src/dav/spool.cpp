@@ -2,6 +2,8 @@
 
 #include "fs/io.hpp"
 
+#include <boost/beast/http/field.hpp>
+
 namespace keepdav::dav {
 
 void spool::write(std::string_view data) {
@@ -33,6 +35,15 @@ boost::system::error_code spool::finish(reply& r) {
     flush();
     r.body = file_range{file_, 0, file_size_};
     return error_;
+}
+
+reply multistatus_reply(spool& body) {
+    reply r;
+    r.status = http::status::multi_status;
+    r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
+    if (body.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
+    r.chunked = std::holds_alternative<std::string>(r.body);
+    return r;
 }
 
 } // namespace keepdav::dav

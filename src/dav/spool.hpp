@@ -31,4 +31,10 @@ private:
     boost::system::error_code error_;
 };
 
+/**
+ * A 207 Multi-Status whose body is what was written into `body`: sent chunked from memory, or with its
+ * length from the overflow file (sendfile); 507 if the spool could not hold it.
+ */
+reply multistatus_reply(spool& body);
+
 } // namespace keepdav::dav

@@ -52,12 +52,7 @@ reply tree_operation_reply(http::status success, const std::vector<fs::member_fa
     }
     writer.close();
     body.write(writer.data());
-    reply r;
-    r.status = http::status::multi_status;
-    r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
-    if (body.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the response");
-    r.chunked = std::holds_alternative<std::string>(r.body);
-    return r;
+    return multistatus_reply(body);
 }
 
 std::optional<reply> refuse_too_deep(std::string_view rel) {

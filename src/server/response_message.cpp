@@ -45,6 +45,17 @@ http::message_generator make_response(dav::reply&& r, const response_framing& f)
     return res;
 }
 
+http::response<http::empty_body> streamed_head(dav::reply&& r, const response_framing& f) {
+    auto res = start<http::empty_body>(r, f);
+    if (f.version >= 11) res.chunked(true);
+    else res.keep_alive(false);
+    return res;
+}
+
+bool ends_connection(const dav::reply& r, unsigned version) {
+    return r.close_connection || (version < 11 && std::holds_alternative<dav::streamed_body>(r.body));
+}
+
 http::response<fd_range_body> file_response(dav::reply&& r, const response_framing& f) {
     auto res = start<fd_range_body>(r, f);
     res.body() = std::get<dav::file_range>(r.body);

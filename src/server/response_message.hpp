@@ -4,6 +4,7 @@
 #include "dav/reply.hpp"
 #include "server/fd_body.hpp"
 
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/message_generator.hpp>
 
 #include <string>
@@ -21,6 +22,18 @@ struct response_framing {
 
 /** Any reply as a Beast message (chunked when the reply asks and HTTP/1.1 allows). */
 http::message_generator make_response(dav::reply&& r, const response_framing& f);
+
+/**
+ * The header of a reply with a streamed body: chunked for HTTP/1.1; for HTTP/1.0 neither chunked nor a
+ * length, so the body ends when the connection closes (RFC 9112 §6.3).
+ */
+http::response<http::empty_body> streamed_head(dav::reply&& r, const response_framing& f);
+
+/**
+ * Whether the connection must close after this reply: the reply asks, or its body is streamed to an
+ * HTTP/1.0 client, where only the close can mark the body's end.
+ */
+bool ends_connection(const dav::reply& r, unsigned version);
 
 /** A file reply's message with Content-Length, for a serializer that writes only its header. */
 http::response<fd_range_body> file_response(dav::reply&& r, const response_framing& f);

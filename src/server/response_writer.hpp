@@ -1,8 +1,10 @@
 #pragma once
 // Writes a final response the cheapest way its body allows: a small file with its header in one
 // write (Beast's generic serializer cost more per 4 KiB GET than the send itself); a large file on
-// plain TCP with sendfile(2) behind a header Beast writes; everything else through Beast's
-// serializer. The handler gets the error_code of the write.
+// plain TCP with sendfile(2) behind a header Beast writes; a streamed body as its producer makes it
+// (server/body_streamer); everything else through Beast's serializer. The handler gets the error_code
+// of the write and the body bytes sent.
+#include "server/body_streamer.hpp"
 #include "server/file_sender.hpp"
 #include "server/response_message.hpp"
 
@@ -29,35 +31,41 @@ struct file_header_job {
 
 } // namespace detail
 
+/**
+ * Writes `reply`, then calls `handler(error_code, body_bytes)`. `production` runs a streamed body's
+ * producer and stops it when the connection goes; other bodies ignore it.
+ */
 template <class Stream, class Handler>
 void async_write_reply(Stream& stream, dav::reply&& reply, const response_framing& framing,
-                       std::chrono::steady_clock::duration send_timeout, Handler handler) {
+                       std::chrono::steady_clock::duration send_timeout, body_production production, Handler handler) {
     using error_code = boost::system::error_code;
     constexpr bool plain_tcp = std::is_same_v<Stream, beast::tcp_stream>;
+    if (std::holds_alternative<dav::streamed_body>(reply.body))
+        return async_write_streamed(stream, std::move(reply), framing, send_timeout, production, std::move(handler));
+    auto body_bytes = reply.body_size();
+    auto done = [body_bytes, handler = std::move(handler)](error_code ec, std::size_t = 0) mutable { handler(ec, body_bytes); };
     auto* range = std::get_if<dav::file_range>(&reply.body);
     if (!range || framing.head || reply.chunked)
-        return beast::async_write(stream, make_response(std::move(reply), framing),
-                                  [handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+        return beast::async_write(stream, make_response(std::move(reply), framing), std::move(done));
     if (range->length < sendfile_threshold || !plain_tcp) {
         if (range->length >= sendfile_threshold) // TLS: the serializer reads the file in pieces
-            return beast::async_write(stream, make_response(std::move(reply), framing),
-                                      [handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+            return beast::async_write(stream, make_response(std::move(reply), framing), std::move(done));
         auto out = std::make_shared<std::string>(small_file_head(reply, framing, range->length));
         auto header_size = out->size();
         out->resize(header_size + range->length);
         // The file shrank or failed under us: the promised length cannot be kept.
         if (auto ec = fs::pread_exact(range->file->get(), out->data() + header_size, range->length, range->offset))
-            return handler(ec);
+            return done(ec);
         return net::async_write(stream, net::buffer(*out),
-                                [out, handler = std::move(handler)](error_code ec, std::size_t) mutable { handler(ec); });
+                                [out, done = std::move(done)](error_code ec, std::size_t) mutable { done(ec); });
     }
     if constexpr (plain_tcp) {
         auto job = std::make_shared<detail::file_header_job>(file_response(std::move(reply), framing));
-        http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, handler = std::move(handler)](error_code ec, std::size_t) mutable {
-            if (ec) return handler(ec);
+        http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, done = std::move(done)](error_code ec, std::size_t) mutable {
+            if (ec) return done(ec);
             const auto& body = job->res.body();
             async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout,
-                            [job, handler = std::move(handler)](error_code ec) mutable { handler(ec); });
+                            [job, done = std::move(done)](error_code ec) mutable { done(ec); });
         });
     }
 }

@@ -454,7 +454,7 @@ private:
 
     void on_watch(error_code ec, std::size_t n) {
         buffer_.commit(n); // pipelined bytes, kept for the next request
-        if (phase_ == phase::running) {
+        if (phase_ == phase::running || streaming_) {
             if (!ec) return watch_client();
             if (ec == net::error::operation_aborted) return;
             log::info(who() + ": client closed the connection (" + ec.message() + "); stopping the operation");
@@ -483,18 +483,30 @@ private:
         summary_.status = static_cast<unsigned>(final_->status);
         summary_.body_bytes = final_->body_size();
         // Shutting down: tell the client this connection ends with this response.
-        if (final_->close_connection || closing_) keep_alive_ = false;
+        if (ends_connection(*final_, version_) || closing_) keep_alive_ = false;
         response_framing framing{version_, keep_alive_, is_head_, http_util::current_http_date()};
         auto reply = std::move(*final_);
         final_.reset();
         // Exactly one write in flight per connection: the schedule lets the final response wait for a 1xx.
         BOOST_ASSERT_MSG(!interims_.writing(), "the final response while a 1xx is in flight");
+        if (std::holds_alternative<dav::streamed_body>(reply.body)) {
+            // Made while it is sent: its producer stops when the connection closes, and a pending
+            // read (with no deadline of its own) notices a client that leaves while it waits.
+            streaming_ = true;
+            stop_source_ = std::stop_source();
+            lowest().expires_never();
+            watch_client();
+        }
         lowest().expires_after(state_.config.write_timeout);
         async_write_reply(stream_, std::move(reply), framing, state_.config.write_timeout,
+                          {state_.fs_pool, stop_source_.get_token()},
                           guarded(beast::bind_front_handler(&session::on_final_written, this->shared_from_this())));
     }
 
-    void on_final_written(error_code ec) {
+    void on_final_written(error_code ec, std::uint64_t body_bytes) {
+        streaming_ = false;
+        summary_.body_bytes = body_bytes;
+        if (ec == body_incomplete()) server_closed_ = true; // the producer failed (and logged why), not the client
         hold_.answered();
         end_request(ec);
         request_ = {};
@@ -527,7 +539,7 @@ private:
         summary_.delivered = !ec;
         if (ec) {
             summary_.write_error = ec.message();
-            summary_.client_gone = true;
+            summary_.client_gone = !server_closed_;
         }
         state_.record_answered(summary_);
     }
@@ -579,6 +591,7 @@ private:
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;
+    bool streaming_ = false; ///< a streamed body is being sent
     bool resume_after_watch_ = false;
     bool operation_running_ = false;         ///< on the file system pool now
     bool operation_outlives_client_ = false; ///< it runs on if the client leaves

@@ -3,6 +3,7 @@
 #include "dav/status.hpp"
 #include "fs/walk.hpp"
 #include "locks/lock_store.hpp"
+#include "support/drained_body.hpp"
 #include "support/temp_tree.hpp"
 
 #include <catch2/catch.hpp>
@@ -82,6 +83,11 @@ struct fixture {
     }
 
     static std::string body_of(const dav::reply& r) {
+        if (auto* streamed = std::get_if<dav::streamed_body>(&r.body)) {
+            auto drained = test::drain(*streamed);
+            REQUIRE(drained.end == dav::body_pipe::state::finished);
+            return drained.bytes;
+        }
         if (auto* text = std::get_if<std::string>(&r.body)) return *text;
         if (auto* range = std::get_if<dav::file_range>(&r.body)) {
             std::string out(range->length, '\0');

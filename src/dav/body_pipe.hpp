@@ -1,0 +1,82 @@
+#pragma once
+// A response body handed from the thread that produces it (a PROPFIND walking the tree) to the
+// connection that sends it, in bounded memory: the producer waits while the pipe is full, the consumer
+// is told when there is something to take. No socket, executor or thread inside, so it is tested alone.
+#include <condition_variable>
+#include <cstddef>
+#include <functional>
+#include <mutex>
+#include <optional>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace keepdav::dav {
+
+class body_pipe {
+public:
+    /** How a body ends, as the consumer sees it. */
+    enum class state {
+        open,      ///< more may come
+        finished,  ///< complete: what was taken with it is the last of the body
+        failed,    ///< cannot be completed: the consumer must not end the body as if it were whole
+        cancelled, ///< the consumer gave up (cancel()); nothing more is produced
+    };
+
+    /** What the consumer takes at once: every chunk queued, and the state after them. */
+    struct batch {
+        std::vector<std::string> chunks;
+        state end = state::open;
+    };
+
+    /**
+     * `capacity`: the bytes queued beyond which the producer waits. A chunk larger than that still
+     * goes through, alone, into an empty pipe.
+     */
+    explicit body_pipe(std::size_t capacity = 4 * 64 * 1024) : capacity_(capacity) {}
+
+    // --- the producer (one thread) ------------------------------------------------------------------
+
+    /**
+     * Queues `chunk`, waiting while the pipe is full. False, and the chunk dropped, once the consumer
+     * cancelled or `stop` was requested: the producer should stop.
+     */
+    bool push(std::string chunk, std::stop_token stop = {});
+    /** The body is complete. Later finish()/fail() calls change nothing. */
+    void finish();
+    /** The body cannot be completed. A no-op once it ended. */
+    void fail();
+
+    // --- the consumer (asynchronous) ----------------------------------------------------------------
+
+    /**
+     * Takes everything queued, or, while nothing is and the body has not ended, keeps `wake` and
+     * answers nothing. A kept `wake` is called once, on the thread that queues the next chunk, ends the
+     * body or cancels it (so it should only post the consumer's continuation). One wake at a time.
+     */
+    std::optional<batch> take_or_wake(std::function<void()> wake);
+
+    /**
+     * The consumer is gone: queued chunks are dropped, a waiting producer returns false, and a kept
+     * wake is called (the consumer's continuation then takes state::cancelled). A no-op once the body
+     * ended and was taken whole.
+     */
+    void cancel();
+
+    /** Bytes queued now (for tests and memory accounting). */
+    std::size_t queued_bytes() const;
+
+private:
+    /** Calls the kept wake, if any, outside the lock. */
+    void wake_consumer(std::unique_lock<std::mutex>& lock);
+
+    const std::size_t capacity_;
+    mutable std::mutex mutex_;
+    std::condition_variable_any room_;
+    std::vector<std::string> chunks_;
+    std::size_t queued_ = 0;
+    state state_ = state::open;
+    std::function<void()> wake_;
+};
+
+} // namespace keepdav::dav

@@ -83,4 +83,28 @@ std::string transcript_json(const request_summary& r) {
     return out;
 }
 
+void request_record::begin(const boost::beast::http::request_header<>& head, bool with_auth) {
+    started_ = clock::now();
+    open_ = true;
+    summary_ = summary_of(head, std::move(summary_.peer), with_auth);
+}
+
+const request_summary& request_record::answered(const boost::system::error_code& ec, bool server_closed) {
+    open_ = false;
+    summary_.seconds = std::chrono::duration<double>(clock::now() - started_).count();
+    summary_.delivered = !ec;
+    if (ec) {
+        summary_.write_error = ec.message();
+        summary_.client_gone = !server_closed;
+    }
+    return summary_;
+}
+
+const request_summary* request_record::unanswered(bool server_closed) {
+    if (!std::exchange(open_, false)) return nullptr;
+    summary_.seconds = std::chrono::duration<double>(clock::now() - started_).count();
+    summary_.client_gone = !server_closed;
+    return &summary_;
+}
+
 } // namespace keepdav::server

@@ -2,6 +2,7 @@
 // What one request was and what became of it: the one record from which the access line and the
 // transcript line are formatted (pure functions, so the formats are tested to the byte).
 #include <boost/beast/http/message.hpp>
+#include <boost/system/error_code.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -31,6 +32,30 @@ struct request_summary {
     std::string write_error;     ///< why the final response did not get out whole, if it did not
     bool client_gone = false;    ///< the client closed before a final response was written
     double seconds = 0;          ///< from the header to the end of the final response (or the close)
+};
+
+/**
+ * One request's summary while it is served: begun when its header is read, then closed once, as
+ * answered (its final response written, whole or not) or unanswered (the connection ended first).
+ * Either way the client is taken to have left unless the server closed the connection.
+ */
+class request_record {
+public:
+    using clock = std::chrono::steady_clock;
+
+    void begin(const boost::beast::http::request_header<>& head, bool with_auth);
+    request_summary& summary() { return summary_; }
+    const request_summary& summary() const { return summary_; }
+    clock::time_point started() const { return started_; }
+    /** Closes it as answered (`ec`: the final response did not get out whole); what to record. */
+    const request_summary& answered(const boost::system::error_code& ec, bool server_closed);
+    /** Closes it as unanswered; what to record, or null when it was closed already. */
+    const request_summary* unanswered(bool server_closed);
+
+private:
+    request_summary summary_;
+    clock::time_point started_ = clock::now();
+    bool open_ = false;
 };
 
 /**

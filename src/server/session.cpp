@@ -41,8 +41,6 @@ constexpr std::size_t max_buffered_ahead = 64 * 1024;
 /** The read buffer an idle keep-alive connection holds: most request headers fit, and it costs little. */
 constexpr std::size_t idle_read_size = 512;
 
-double seconds_since(clock::time_point start) { return std::chrono::duration<double>(clock::now() - start).count(); }
-
 } // namespace
 
 /**
@@ -60,7 +58,7 @@ public:
         : stream_(std::move(stream)), state_(state), interims_(stream_), hold_(stream_.get_executor()) {
         error_code ec;
         auto remote = lowest().socket().remote_endpoint(ec);
-        summary_.peer = ec ? std::string("-") : remote.address().to_string();
+        record_.summary().peer = ec ? std::string("-") : remote.address().to_string();
         trusted_peer_ = !ec && state_.proxies.contains(remote.address());
     }
 
@@ -116,7 +114,7 @@ private:
     enum class phase { reading_header, reading_body, handling, running, writing_final, closed };
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
-    std::string who() const { return summary_.peer + ": " + summary_.method + " " + summary_.target; }
+    std::string who() const { return record_.summary().peer + ": " + record_.summary().method + " " + record_.summary().target; }
 
     void contain(const char* what) {
         log::error(who() + ": internal error (" + what + "); closing this connection");
@@ -134,7 +132,7 @@ private:
             lowest().expires_after(state_.config.header_timeout);
             stream_.async_handshake(net::ssl::stream_base::server, guarded([self = this->shared_from_this()](error_code ec) {
                 if (!ec) return self->do_read_header();
-                log::info(self->summary_.peer + ": TLS handshake failed: " + ec.message());
+                log::info(self->record_.summary().peer + ": TLS handshake failed: " + ec.message());
                 self->server_closed_ = true;
                 self->do_close();
             }));
@@ -182,7 +180,7 @@ private:
             // Nothing of this request is known: an answer is framed as HTTP/1.1 with a body, whatever came before.
             version_ = 11;
             is_head_ = false;
-            return read_failed(header_read_failure(ec, buffer_.size() > 0), summary_.peer);
+            return read_failed(header_read_failure(ec, buffer_.size() > 0), record_.summary().peer);
         }
         begin_request(header_parser_->get());
         auto admitted = admit(header_parser_->get(), state_, who());
@@ -195,7 +193,7 @@ private:
         // The monitors of asynchronous operations are not files: answered here, whatever the method.
         if (auto monitor_id = monitor_id_of(header_parser_->get().target())) {
             if (!header_parser_->is_done()) keep_alive_ = false; // a body (none is expected) stays unread
-            return send_final(serve_monitor(header_parser_->get().method(), *monitor_id, summary_.user, state_.monitors));
+            return send_final(serve_monitor(header_parser_->get().method(), *monitor_id, record_.summary().user, state_.monitors));
         }
         if (header_parser_->get().method() == http::verb::put) return begin_upload();
         body_parser_ = std::make_unique<http::request_parser<http::string_body>>(std::move(*header_parser_));
@@ -211,12 +209,10 @@ private:
     }
 
     void begin_request(const http::request<http::empty_body>& head) {
-        request_started_ = clock::now();
+        record_.begin(head, state_.auth != nullptr);
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;
-        summary_open_ = true;
-        summary_ = summary_of(head, std::move(summary_.peer), state_.auth != nullptr);
         forwarded_.reset();
         if (trusted_peer_ || state_.public_url) forwarded_ = origin_of(head, tls_, trusted_peer_, state_.public_url);
     }
@@ -326,7 +322,7 @@ private:
     /** How many 1xx this request may get: its client, the proxies it came through, the settings. */
     interim_schedule::settings interim_settings() const {
         auto signs = proxy_signs_of(request_head(), trusted_peer_);
-        return state_.policy.decide(version_, summary_.user_agent, signs).settings;
+        return state_.policy.decide(version_, record_.summary().user_agent, signs).settings;
     }
 
     request_origin request_origin_() const {
@@ -369,7 +365,7 @@ private:
         auto result = work();
         if (auto* op = std::get_if<dav::operation>(&result); op && runs_async(request_head())) {
             // RFC 7240 §4.1: answered 202 now; the operation runs on, under a monitor, with its claims.
-            result = start_async(state_.fs_pool, std::move(*op), std::move(claims_), state_.monitors, summary_.user,
+            result = start_async(state_.fs_pool, std::move(*op), std::move(claims_), state_.monitors, record_.summary().user,
                                  request_origin_().base());
         } else if (op) {
             if (phase_ != phase::running)
@@ -404,8 +400,9 @@ private:
         lowest().expires_never();
         watch_client();
         std::optional<std::string> synthetic; // test hooks: the held request itself, as finished progress
-        if (hooks_ && hooks_->status_uri) synthetic = request_rel();
-        interims_.start(settings, {std::move(progress), request_origin_().base(), request_started_, std::move(synthetic), who(), &summary_.interims},
+        if (hooks_ && hooks_->status_uri) // the request's own path
+            if (auto path = dav::parse_target(record_.summary().target)) synthetic = path->rel;
+        interims_.start(settings, {std::move(progress), request_origin_().base(), record_.started(), std::move(synthetic), who(), &record_.summary().interims},
                         state_.config.write_timeout, this->shared_from_this(),
                         guarded([self = this->shared_from_this()](bool final_due) {
                             if (final_due) return self->write_final();
@@ -464,12 +461,6 @@ private:
         if (phase_ == phase::writing_final && std::exchange(resume_after_watch_, false)) do_read_header();
     }
 
-    /** The request's path beneath the root, for the test hooks' synthetic progress. */
-    std::string request_rel() const {
-        auto path = dav::parse_target(summary_.target);
-        return path ? path->rel : std::string();
-    }
-
     // --- the final response --------------------------------------------------------------------------
 
     void send_final(dav::reply r) {
@@ -480,8 +471,8 @@ private:
     void write_final() {
         phase_ = phase::writing_final;
         if (!final_) return do_close();
-        summary_.status = static_cast<unsigned>(final_->status);
-        summary_.body_bytes = final_->body_size();
+        record_.summary().status = static_cast<unsigned>(final_->status);
+        record_.summary().body_bytes = final_->body_size();
         // Shutting down: tell the client this connection ends with this response.
         if (ends_connection(*final_, version_) || closing_) keep_alive_ = false;
         response_framing framing{version_, keep_alive_, is_head_, http_util::current_http_date()};
@@ -505,10 +496,10 @@ private:
 
     void on_final_written(error_code ec, std::uint64_t body_bytes) {
         streaming_ = false;
-        summary_.body_bytes = body_bytes;
+        record_.summary().body_bytes = body_bytes;
         if (ec == body_incomplete()) server_closed_ = true; // the producer failed (and logged why), not the client
         hold_.answered();
-        end_request(ec);
+        state_.record_answered(record_.answered(ec, server_closed_));
         request_ = {};
         if (ec || !keep_alive_ || closing_) return do_close();
         if (watching_) {
@@ -525,31 +516,16 @@ private:
     void outlived_client(http::status status) noexcept {
         try {
             log::info(who() + ": finished after its client left (" + std::to_string(static_cast<unsigned>(status)) + ")");
-            summary_.status = static_cast<unsigned>(status);
+            record_.summary().status = static_cast<unsigned>(status);
             record_unanswered();
         } catch (...) {
             // Out of memory for a log line: the operation's work is done all the same.
         }
     }
 
-    /** The request's access line and transcript line, once its final response is written (or failed). */
-    void end_request(error_code ec) {
-        summary_open_ = false;
-        summary_.seconds = seconds_since(request_started_);
-        summary_.delivered = !ec;
-        if (ec) {
-            summary_.write_error = ec.message();
-            summary_.client_gone = !server_closed_;
-        }
-        state_.record_answered(summary_);
-    }
-
-    /** The transcript line of a request that ends without its final response: the client left, unless the server closed. */
+    /** The transcript line of a request that ends without its final response. */
     void record_unanswered() {
-        if (!std::exchange(summary_open_, false)) return;
-        summary_.seconds = seconds_since(request_started_);
-        summary_.client_gone = !server_closed_;
-        state_.record_unanswered(summary_);
+        if (auto* summary = record_.unanswered(server_closed_)) state_.record_unanswered(*summary);
     }
 
     void do_close() {
@@ -603,9 +579,7 @@ private:
     bool trusted_peer_ = false;     ///< the peer is a --trusted-proxy
     /** What a trusted proxy or --public-url says of the scheme and authority the client used; none: the connection and Host. */
     std::optional<request_origin> forwarded_;
-    clock::time_point request_started_ = clock::now();
-    request_summary summary_; ///< for the access log and the transcript
-    bool summary_open_ = false;
+    request_record record_; ///< for the access log and the transcript
 };
 
 void start_session(tcp::socket socket, shared_state& state, net::ssl::context* tls) {

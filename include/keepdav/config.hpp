@@ -113,6 +113,14 @@ struct server_config {
      * read. A test throws from it to show that an exception is contained to its connection.
      */
     std::function<void(std::string_view target)> request_header_hook;
+    /**
+     * Test seam: called when a writing request's path claims are granted (locks/path_locks.hpp),
+     * before its checks and its change, with its first claimed path; the request goes on when
+     * `go_on` is called, from any thread. A test keeps one request inside its atomic step this way
+     * while another on an overlapping path arrives and waits for the claims (with 102s). It must not
+     * block: it runs on an I/O thread, or on the thread of the request that released the claims.
+     */
+    std::function<void(std::string_view rel, std::function<void()> go_on)> claims_held_hook;
 };
 
 } // namespace keepdav

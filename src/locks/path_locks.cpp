@@ -37,11 +37,20 @@ bool path_locks::conflicts_before(std::list<entry>::iterator it) const {
 }
 
 path_locks::hold path_locks::acquire(std::vector<path_claim> claims, grant_handler on_grant) {
-    std::lock_guard lock(mutex_);
+    if (seam_)
+        on_grant = [this, path = claims.empty() ? std::string() : claims.front().path, go_on = std::move(on_grant)] {
+            seam_(path, go_on);
+        };
+    std::unique_lock lock(mutex_);
     auto it = entries_.insert(entries_.end(), entry{std::move(claims), std::move(on_grant)});
     it->granted = !conflicts_before(it);
-    if (it->granted) it->on_grant = nullptr; // granted at once: the caller goes on without it
-    return hold(this, it, it->granted);
+    // Granted at once: the caller goes on without its handler, unless the test seam holds it.
+    grant_handler granted_now;
+    if (it->granted) granted_now = std::exchange(it->on_grant, nullptr);
+    hold h(this, it, it->granted && !seam_);
+    lock.unlock();
+    if (seam_ && granted_now) granted_now(); // outside the mutex, as in release
+    return h;
 }
 
 void path_locks::release(std::list<entry>::iterator it) {

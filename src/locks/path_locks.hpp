@@ -16,6 +16,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace keepdav::locks {
@@ -35,6 +36,13 @@ class path_locks {
 public:
     /** Called once, when a waiting request's claims are granted, on the thread that released them. */
     using grant_handler = std::function<void()>;
+    /**
+     * Test seam: told of every grant, with the request's first claimed path and its grant handler,
+     * which it calls when the test lets the request go on. With a seam no grant is "at once".
+     */
+    using grant_seam = std::function<void(std::string_view path, grant_handler go_on)>;
+
+    explicit path_locks(grant_seam seam = {}) : seam_(std::move(seam)) {}
 
     /** A request's place in the table: held or waiting until destroyed (or released). */
     class hold {
@@ -79,6 +87,7 @@ private:
 
     mutable std::mutex mutex_;
     std::list<entry> entries_; ///< in arrival order, granted and waiting alike
+    const grant_seam seam_;
 };
 
 } // namespace keepdav::locks

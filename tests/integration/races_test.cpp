@@ -1,6 +1,7 @@
 // Races between requests on overlapping paths, made deterministic: a gate holds the first request
-// between its checks and its change, the second is sent, and the gate opens only once the second is
-// seen waiting (its first 102). Each outcome must be one that some serial order of the two explains.
+// inside its atomic step (in a long operation's walk, or holding its path claims before its checks),
+// the second is sent, and the gate opens only once the second is seen waiting (its first 102). Each
+// outcome must be the one that the serial order "first, then second" gives.
 // Also: an exception thrown while serving one connection closes that connection alone.
 #include "support/captured_log.hpp"
 #include "support/gate.hpp"
@@ -17,9 +18,12 @@
 #include <boost/asio/read_until.hpp>
 #include <boost/asio/write.hpp>
 
+#include <atomic>
 #include <cstdio>
 #include <future>
 #include <stdexcept>
+#include <utility>
+#include <vector>
 
 #include <unistd.h>
 
@@ -64,6 +68,47 @@ probe::transcript run_while_held(gate& g, const probe::request& second) {
 }
 
 unsigned final_status(const probe::transcript& t) { return t.final_response ? t.final_response->status : 0; }
+
+/**
+ * A server whose writing requests wait at `g` once they hold their path claims, before their checks
+ * and their change: the first request is held inside its atomic step, and a second one on an
+ * overlapping path can only queue behind it (and get 102s there).
+ */
+keepdav::server_config claims_gated_config(const temp_tree& tree, gate& g) {
+    keepdav::server_config config;
+    config.root = tree.path();
+    config.processing_after = 50ms;
+    config.processing_interval = 50ms;
+    config.claims_held_hook = [&g](std::string_view rel, std::function<void()> go_on) {
+        g.on_claims_held(rel, std::move(go_on));
+    };
+    return config;
+}
+
+struct race_outcome {
+    probe::transcript first, second;
+};
+
+/** Sends `first`; once it is held at the gate, sends `second` and opens the gate when `second` waits. */
+race_outcome run_first_held(gate& g, const probe::request& first, const probe::request& second) {
+    auto running = std::async(std::launch::async, [&] { return probe::run(first); });
+    auto later = run_while_held(g, second);
+    return {running.get(), std::move(later)};
+}
+
+/** The token a LOCK granted, without the angle brackets of its Lock-Token header. */
+std::string granted_token(const probe::transcript& t) {
+    std::string coded = t.final_response ? t.final_response->field("Lock-Token") : std::string();
+    return coded.size() > 2 ? coded.substr(1, coded.size() - 2) : coded;
+}
+
+/** The lock `token` on `path` is alive and does its job: a tokenless PUT is kept out, its holder's goes in. */
+void check_lock_works(const loopback_server& server, const std::string& path, const std::string& token) {
+    INFO("lock " << token << " on " << path);
+    REQUIRE_FALSE(token.empty());
+    CHECK(final_status(probe::run(request(server, "PUT", path, {}, "intruder"))) == 423);
+    CHECK(final_status(probe::run(request(server, "PUT", path, {{"If", "(<" + token + ">)"}}, "holder"))) == 204);
+}
 
 /** A raw connection, for requests whose header and body must be sent at different moments. */
 struct raw_connection {
@@ -224,4 +269,78 @@ TEST_CASE("a server abort during a body read is no client or disk error, and not
     CHECK(logged.find("\" 500 ") == std::string::npos);
     CHECK_FALSE(tree.exists("upload-0"));
     CHECK_FALSE(tree.exists("upload-1"));
+}
+
+TEST_CASE("a tokenless DELETE or MOVE racing a LOCK of the same file goes wholly before or wholly after it",
+          "[integration][races]") {
+    temp_tree tree;
+    tree.write("f.txt", "content");
+    gate g;
+    loopback_server server(claims_gated_config(tree, g));
+    auto lock = request(server, "LOCK", "/f.txt", {{"Timeout", "Second-60"}}, lock_body);
+    bool moving = GENERATE(false, true);
+    auto change = request(server, "DELETE", "/f.txt");
+    if (moving) change = request(server, "MOVE", "/f.txt", {{"Destination", server.url("/g.txt")}});
+    INFO(change.method << " /f.txt");
+
+    SECTION("the DELETE or MOVE first") {
+        auto [changed, locked] = run_first_held(g, change, lock);
+        CHECK(final_status(changed) == (moving ? 201 : 204));
+        CHECK_FALSE(locked.interim.empty()); // it waited for the other's claims
+        // Serial order: the change, then a LOCK of the URL it left unmapped: a new, empty, locked
+        // file (RFC 4918 §7.3).
+        CHECK(final_status(locked) == 201);
+        CHECK(tree.read("f.txt").empty());
+        if (moving) CHECK(tree.read("g.txt") == "content");
+        check_lock_works(server, "/f.txt", granted_token(locked));
+    }
+    SECTION("the LOCK first") {
+        auto [locked, changed] = run_first_held(g, lock, change);
+        CHECK(final_status(locked) == 200);
+        CHECK_FALSE(changed.interim.empty()); // it waited for the LOCK's claims
+        // Serial order: the LOCK, then a change without its token: 423; the file and its lock stay.
+        CHECK(final_status(changed) == 423);
+        CHECK(tree.read("f.txt") == "content");
+        CHECK_FALSE(tree.exists("g.txt"));
+        check_lock_works(server, "/f.txt", granted_token(locked));
+    }
+    CHECK(tree.read("f.txt") == "holder");
+}
+
+TEST_CASE("eight LOCKs of one unmapped URL at once: one creates and locks it and the seven others get 423",
+          "[integration][races]") {
+    temp_tree tree;
+    gate g;
+    loopback_server server(claims_gated_config(tree, g));
+    auto lock = request(server, "LOCK", "/new.txt", {{"Timeout", "Second-60"}}, lock_body);
+
+    auto first = std::async(std::launch::async, [&] { return probe::run(lock); });
+    g.wait_until_holding();
+    constexpr int others = 7;
+    std::atomic<int> waiting = 0;
+    std::vector<std::future<probe::transcript>> later;
+    for (int i = 0; i < others; ++i)
+        later.push_back(std::async(std::launch::async, [&] {
+            bool counted = false;
+            return probe::run(lock, [&](const probe::response_event& e) {
+                // The first goes on only once all seven are queued behind it (each seen by its 102).
+                if (e.status == 102 && !std::exchange(counted, true) && ++waiting == others) g.open();
+            });
+        }));
+    std::vector<unsigned> statuses;
+    for (auto& f : later) {
+        auto t = f.get();
+        CHECK_FALSE(t.interim.empty());
+        statuses.push_back(final_status(t));
+    }
+    g.open(); // one answered without waiting (a failure reported above): the first must not hang
+    auto won = first.get();
+
+    // Serial order: the held LOCK creates the file and locks it; each later one finds it locked (423,
+    // never 409), and none of them removes what the first created.
+    CHECK(final_status(won) == 201);
+    CHECK(statuses == std::vector<unsigned>(others, 423));
+    CHECK(tree.read("new.txt").empty());
+    check_lock_works(server, "/new.txt", granted_token(won));
+    CHECK(tree.read("new.txt") == "holder");
 }

@@ -139,6 +139,30 @@ TEST_CASE("a chunked PUT lands whole", "[integration][transfer]") {
     CHECK(tree.read("chunked.bin") == content);
 }
 
+TEST_CASE("a chunked PUT with X-Expected-Entity-Length lands only when its body has that length",
+          "[integration][transfer]") {
+    temp_tree tree;
+    tree.write("finder.txt", "old content");
+    keepdav::server_config c;
+    c.root = tree.path();
+    loopback_server server(c);
+    // macOS Finder sends files chunked and names their size here; a body it cuts short still ends
+    // with a well-formed last chunk, so this header is the only sign of the loss.
+    auto put = [&](const std::string& path, const std::string& chunks) {
+        return exchange(server.port(), "PUT " + path + " HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+                                       "X-Expected-Entity-Length: 10\r\nConnection: close\r\n\r\n" + chunks + "0\r\n\r\n");
+    };
+    CHECK(put("/finder.txt", "5\r\nnewer\r\n").starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    CHECK(tree.read("finder.txt") == "old content");
+    CHECK(put("/fresh.txt", "5\r\nnewer\r\n").starts_with("HTTP/1.1 400 Bad Request\r\n"));
+    CHECK_FALSE(tree.exists("fresh.txt"));
+
+    CHECK(put("/finder.txt", "5\r\nnewer\r\n5\r\n text\r\n").starts_with("HTTP/1.1 204 No Content\r\n"));
+    CHECK(tree.read("finder.txt") == "newer text");
+    CHECK(put("/fresh.txt", "a\r\nten bytes!\r\n").starts_with("HTTP/1.1 201 Created\r\n"));
+    CHECK(tree.read("fresh.txt") == "ten bytes!");
+}
+
 TEST_CASE("a GET serves the file as it is now, however it changed on disk since the last GET",
           "[integration][transfer]") {
     temp_tree tree;

@@ -1,14 +1,17 @@
 #pragma once
 // Holds a server's worker inside an operation until the test opens the gate or the operation is told
-// to stop: long operations that last exactly as long as a test needs, with no sleeps. Every wait here
-// has a deadline: a worker that never comes fails the test with a message instead of hanging it.
+// to stop: long operations that last exactly as long as a test needs, with no sleeps. Or, without
+// blocking a thread, a request that holds its path claims (on_claims_held). Every wait here has a
+// deadline: a worker that never comes fails the test with a message instead of hanging it.
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <stdexcept>
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace keepdav::test {
 
@@ -29,10 +32,33 @@ public:
         changed_.notify_all();
     }
 
+    /**
+     * The server's claims_held_hook: the same rule as on_entry, but nothing blocks (the server calls
+     * it on an I/O thread): `go_on` is called now, or when the gate opens.
+     */
+    void on_claims_held(std::string_view, std::function<void()> go_on) {
+        {
+            std::lock_guard lock(mutex_);
+            if (++entries_ >= hold_at_ && !open_) {
+                ++held_;
+                waiting_.push_back(std::move(go_on));
+                changed_.notify_all();
+                return;
+            }
+        }
+        go_on();
+    }
+
     void open() {
-        std::lock_guard lock(mutex_);
-        open_ = true;
-        changed_.notify_all();
+        std::vector<std::function<void()>> released;
+        {
+            std::lock_guard lock(mutex_);
+            open_ = true;
+            released.swap(waiting_);
+            held_ -= static_cast<int>(released.size());
+            changed_.notify_all();
+        }
+        for (auto& go_on : released) go_on();
     }
 
     /** Blocks until `workers` workers are held at the gate at once; throws past the deadline. */
@@ -65,6 +91,7 @@ private:
     int entries_ = 0;
     int held_ = 0; ///< workers waiting at the gate now
     bool open_ = false;
+    std::vector<std::function<void()>> waiting_; ///< requests held by on_claims_held
     bool stopped_seen_ = false;
 };
 

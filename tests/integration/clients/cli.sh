@@ -25,9 +25,16 @@ expect_usage_error --root "$root" --processing-interval -1
 expect_usage_error --root "$root" --no-processing-for '('
 expect_usage_error --listen 127.0.0.1:0
 
-# Two addresses, each reported with its real port.
+# Beast keeps a field's offsets in 16 bits: past 65000 a long header field would throw out of the
+# parser (issue 10), so a larger limit is refused at start, and the message names the bound.
+msg=$("$KEEPDAV_BIN" --root "$root" --listen 127.0.0.1:0 --max-header-bytes 65001 2>&1 >/dev/null); rc=$?
+[ $rc = 2 ] || fail "--max-header-bytes 65001: exit $rc, not 2"
+grep -q -- "--max-header-bytes must be at most 65000" <<<"$msg" || fail "--max-header-bytes 65001: unclear message: $msg"
+echo "ok: --max-header-bytes 65001 -> exit 2: $(head -1 <<<"$msg")"
+
+# Two addresses, each reported with its real port (and the largest header limit is accepted).
 out="$root.stdout"; mkfifo "$out"; trap 'keepdav_cleanup; rm -rf "$root" "$out"' EXIT
-"$KEEPDAV_BIN" --root "$root" --listen 127.0.0.1:0 --listen 127.0.0.1:0 >"$out" 2>/dev/null &
+"$KEEPDAV_BIN" --root "$root" --listen 127.0.0.1:0 --listen 127.0.0.1:0 --max-header-bytes 65000 >"$out" 2>/dev/null &
 pid=$!
 KEEPDAV_PID=$pid # a failure below stops it through the EXIT trap
 exec 3<"$out"

@@ -7,7 +7,7 @@ packages=(
     libpugixml-dev libssl-dev libcrypt-dev catch2
     litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
     clang libclang-rt-14-dev
-    haproxy apache2 caddy nginx
+    haproxy apache2 caddy nginx lighttpd varnish
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

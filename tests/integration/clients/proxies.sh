@@ -8,11 +8,16 @@
 #   HAProxy     relays any number; configured to say so (Via "1.1 haproxy") it gets the stream, which
 #               alone keeps the request alive past "timeout server 1s".
 #   nginx       by default speaks HTTP/1.0 upstream, and an HTTP/1.0 request never gets a 1xx.
+#   lighttpd    relays 1xx; it adds X-Forwarded-For and no Via: an unnamed proxy, 4.
+#   Varnish     its X-Varnish names it: no 1xx (its "pass" turns the first into a 503); it pipes
+#               WebDAV methods by default.
+# nginx and Varnish pass no 102 at all: there a long operation goes Prefer: respond-async, and its
+# monitor is polled through the proxy.
 # The controls show the counts are what matters: the uncapped stream fails Caddy and Apache, and
 # without 102s HAProxy gives up (504).
 set -u
 . "$(dirname "$0")/spawn_server.sh"
-for tool in haproxy apache2 caddy nginx curl python3; do
+for tool in haproxy apache2 caddy nginx lighttpd varnishd curl python3; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (tools/install-deps.sh)"; exit 1; }
 done
 
@@ -137,6 +142,42 @@ EOF
     start_proxy nginx nginx -p "$tmp/nginx/" -e "$tmp/nginx-error.log" -c "$tmp/nginx/nginx.conf" -g 'daemon off;'
 }
 
+run_lighttpd() {
+    port=$(free_port)
+    cat >"$tmp/lighttpd.conf" <<EOF
+server.document-root = "$tmp"
+server.bind = "127.0.0.1"
+server.port = $port
+server.errorlog = "$tmp/lighttpd-error.log"
+server.modules = ("mod_proxy")
+proxy.server = ("" => (("host" => "${upstream%:*}", "port" => ${upstream##*:})))
+EOF
+    start_proxy lighttpd lighttpd -D -f "$tmp/lighttpd.conf"
+}
+run_varnish() {
+    port=$(free_port)
+    # The builtin VCL: unknown methods (PROPFIND, COPY, ...) are piped, GET and DELETE passed or cached.
+    start_proxy varnish varnishd -F -n "$tmp/varnish" -a "127.0.0.1:$port" -b "$upstream" -s malloc,16m
+}
+
+# async LABEL: a COPY with Prefer: respond-async through the running proxy, its monitor polled through
+# the proxy until done, the copy checked.
+async() {
+    local label=$1
+    mkdir -p "$tmp/share/tree/sub"; for i in 1 2 3; do echo "$i" >"$tmp/share/tree/sub/$i.txt"; done
+    rm -rf "$tmp/share/tree-copy"
+    headers=$(curl -sS -D - -o /dev/null -X COPY -H "Destination: $proxy_url/tree-copy/" -H 'Prefer: respond-async' \
+        "$proxy_url/tree/")
+    grep -q '^HTTP/1.1 202' <<<"$headers" || fail "$label: asynchronous COPY: $headers"
+    monitor=$(sed -n 's/^Location: \(.*\)\r$/\1/p' <<<"$headers")
+    [[ "$monitor" == /* ]] && monitor=$proxy_url$monitor
+    [[ "$monitor" == "$proxy_url/.keepdav-operations/"* ]] || fail "$label: the monitor $monitor is not behind the proxy"
+    wait_until 10 bash -c "curl -s '$monitor' | grep -q '\"state\":\"done\",.*\"status\":201'" ||
+        fail "$label: the monitor never said done: $(curl -s "$monitor")"
+    diff -r "$tmp/share/tree" "$tmp/share/tree-copy" || fail "$label: the asynchronous copy differs"
+    printf '%-18s 202, monitor polled through the proxy: done\n' "$label (async):"
+}
+
 # held LABEL: the held PROPFIND through the running proxy, as curl -v. Its user agent names LABEL (and
 # starts with curl/, as curl's own does), to find its transcript line. Sets code, body, client_102
 # (the 102s curl saw), and, from the transcript, kd_status, kd_interims, kd_version.
@@ -210,19 +251,20 @@ held nginx
 listed || fail "nginx: $code, or the listing lacks file.txt"
 [ "$kd_version" = 1.0 ] || fail "nginx spoke HTTP/$kd_version upstream, not 1.0"
 [ "$kd_interims" = 0 ] || fail "nginx: keepdav sent $kd_interims x 102 to an HTTP/1.0 request"
-# Where no 102 gets through, an asynchronous operation does: 202 through nginx, its monitor (whose
-# Location nginx rewrites to its own address) polled through nginx until done.
-mkdir -p "$tmp/share/tree/sub"; for i in 1 2 3; do echo "$i" >"$tmp/share/tree/sub/$i.txt"; done
-headers=$(curl -sS -D - -o /dev/null -X COPY -H "Destination: $proxy_url/tree-copy/" -H 'Prefer: respond-async' \
-    "$proxy_url/tree/")
-grep -q '^HTTP/1.1 202' <<<"$headers" || fail "nginx: asynchronous COPY: $headers"
-monitor=$(sed -n 's/^Location: \(.*\)\r$/\1/p' <<<"$headers")
-[[ "$monitor" == /* ]] && monitor=$proxy_url$monitor
-[[ "$monitor" == "$proxy_url/.keepdav-operations/"* ]] || fail "nginx: the monitor $monitor is not behind the proxy"
-wait_until 10 bash -c "curl -s '$monitor' | grep -q '\"state\":\"done\",.*\"status\":201'" ||
-    fail "nginx: the monitor never said done: $(curl -s "$monitor")"
-diff -r "$tmp/share/tree" "$tmp/share/tree-copy" || fail "nginx: the asynchronous copy differs"
-echo "nginx (async):     202, monitor $monitor done"
+# Where no 102 gets through, an asynchronous operation does (nginx rewrites the monitor's Location).
+async nginx
+
+run_lighttpd
+held lighttpd
+listed || fail "lighttpd: $code, or the listing lacks file.txt"
+[ "$kd_interims" = 4 ] || fail "lighttpd (X-Forwarded-For, no Via): keepdav sent $kd_interims x 102, not 4"
+[ "$client_102" = 4 ] || fail "lighttpd relayed $client_102 of keepdav's 4 x 102"
+
+run_varnish
+held varnish
+listed || fail "varnish: $code, or the listing lacks file.txt"
+[ "$kd_interims" = 0 ] || fail "varnish (X-Varnish): keepdav sent $kd_interims x 102, not none"
+async varnish
 
 # Controls. The uncapped stream (--proxy-interims stream) fails Caddy at its 6th 1xx and Apache at
 # its 10th: without the caps above, those requests would have failed too.
@@ -233,6 +275,11 @@ held caddy-stream
 run_apache
 held apache-stream
 [ "$code" = 502 ] || fail "apache survived the uncapped stream ($code): its check above proves nothing"
+# lighttpd relays the whole stream: --proxy-interims stream (with --trusted-proxy) is safe behind it.
+run_lighttpd
+held lighttpd-stream
+listed || fail "lighttpd did not survive the stream: $code"
+(( kd_interims > 8 )) && [ "$client_102" = "$kd_interims" ] || fail "lighttpd relayed $client_102 of $kd_interims x 102"
 # Without 102s, "timeout server 1s" ends the 1.5 s request: the stream is what kept it alive.
 keepdav --no-processing
 run_haproxy

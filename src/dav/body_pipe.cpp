@@ -1,12 +1,22 @@
 #include "dav/body_pipe.hpp"
 
+#include "fs/io.hpp"
+
+#include <algorithm>
 #include <utility>
+
+#include <unistd.h>
 
 namespace keepdav::dav {
 
 bool body_pipe::push(std::string chunk, std::stop_token stop) {
     if (chunk.empty()) return true;
     std::unique_lock lock(mutex_);
+    if (state_ != state::open) return false;
+    if (spill(chunk)) {
+        wake_consumer(lock);
+        return state_ == state::open;
+    }
     bool room = room_.wait(lock, stop, [&] {
         return state_ != state::open || queued_ == 0 || queued_ + chunk.size() <= capacity_;
     });
@@ -33,11 +43,13 @@ void body_pipe::fail() {
 
 std::optional<body_pipe::batch> body_pipe::take_or_wake(std::function<void()> wake) {
     std::unique_lock lock(mutex_);
+    if (chunks_.empty() && overflow_pending() && state_ != state::cancelled) return take_overflow();
     if (chunks_.empty() && state_ == state::open) {
         wake_ = std::move(wake);
         return std::nullopt;
     }
-    batch out{std::move(chunks_), state_};
+    // What is in memory came before what overflowed: the end is reported after the overflow too.
+    batch out{std::move(chunks_), overflow_pending() && state_ == state::finished ? state::open : state_};
     chunks_.clear();
     queued_ = 0;
     lock.unlock();
@@ -47,10 +59,11 @@ std::optional<body_pipe::batch> body_pipe::take_or_wake(std::function<void()> wa
 
 void body_pipe::cancel() {
     std::unique_lock lock(mutex_);
-    if (state_ == state::finished && chunks_.empty()) return;
+    if (state_ == state::finished && chunks_.empty() && !overflow_pending()) return;
     state_ = state::cancelled;
     chunks_.clear();
     queued_ = 0;
+    overflow_read_ = overflow_end_ = 0;
     room_.notify_all();
     wake_consumer(lock);
 }
@@ -58,6 +71,53 @@ void body_pipe::cancel() {
 std::size_t body_pipe::queued_bytes() const {
     std::lock_guard lock(mutex_);
     return queued_;
+}
+
+std::uint64_t body_pipe::overflow_bytes() const {
+    std::lock_guard lock(mutex_);
+    return overflow_end_ - overflow_read_;
+}
+
+bool body_pipe::spill(const std::string& chunk) {
+    bool behind = overflow_pending() || (queued_ > 0 && queued_ + chunk.size() > capacity_);
+    if (!behind || overflow_directory_.empty() || overflow_unusable_) return false;
+    if (!overflow_) {
+        auto file = fs::open_scratch_file(overflow_directory_);
+        if (!file) {
+            overflow_unusable_ = true; // the producer waits for the consumer instead
+            return false;
+        }
+        overflow_ = std::move(*file);
+    }
+    if (fs::pwrite_all(overflow_.get(), chunk.data(), chunk.size(), overflow_end_)) {
+        // Part of the body is in the file already: queueing the rest in memory would reorder it.
+        overflow_unusable_ = true;
+        if (!overflow_pending()) return false;
+        state_ = state::failed;
+        room_.notify_all();
+        return true;
+    }
+    overflow_end_ += chunk.size();
+    return true;
+}
+
+body_pipe::batch body_pipe::take_overflow() {
+    auto size = static_cast<std::size_t>(std::min<std::uint64_t>(capacity_, overflow_end_ - overflow_read_));
+    std::string piece(size, '\0');
+    if (fs::pread_exact(overflow_.get(), piece.data(), size, overflow_read_)) {
+        state_ = state::failed;
+        room_.notify_all();
+        return {{}, state_};
+    }
+    overflow_read_ += size;
+    if (!overflow_pending()) {
+        // Caught up: later chunks go to memory again, and the file gives its space back.
+        overflow_read_ = overflow_end_ = 0;
+        (void)::ftruncate(overflow_.get(), 0);
+    }
+    std::vector<std::string> chunks;
+    chunks.push_back(std::move(piece));
+    return {std::move(chunks), overflow_pending() ? state::open : state_};
 }
 
 void body_pipe::wake_consumer(std::unique_lock<std::mutex>& lock) {

@@ -2,7 +2,10 @@
 // A response body handed from the thread that produces it (a PROPFIND walking the tree) to the
 // connection that sends it, in bounded memory: the producer waits while the pipe is full, the consumer
 // is told when there is something to take. No socket, executor or thread inside, so it is tested alone.
+#include "fs/unique_fd.hpp"
+
 #include <condition_variable>
+#include <cstdint>
 #include <cstddef>
 #include <functional>
 #include <mutex>
@@ -30,10 +33,16 @@ public:
     };
 
     /**
-     * `capacity`: the bytes queued beyond which the producer waits. A chunk larger than that still
-     * goes through, alone, into an empty pipe.
+     * `capacity`: the bytes queued in memory beyond which the producer waits. A chunk larger than that
+     * still goes through, alone, into an empty pipe. With an `overflow_directory`, the producer does
+     * not wait: what the consumer has not taken beyond the capacity goes to an unnamed file there
+     * (O_TMPFILE) and comes out in order after what is in memory, so a slow client holds disk, not
+     * the worker that produces its body. Only if that file cannot be made does the producer wait.
      */
-    explicit body_pipe(std::size_t capacity = 4 * 64 * 1024) : capacity_(capacity) {}
+    static constexpr std::size_t default_capacity = 4 * 64 * 1024;
+
+    explicit body_pipe(std::size_t capacity = default_capacity, std::string overflow_directory = {})
+        : capacity_(capacity), overflow_directory_(std::move(overflow_directory)) {}
 
     // --- the producer (one thread) ------------------------------------------------------------------
 
@@ -63,12 +72,19 @@ public:
      */
     void cancel();
 
-    /** Bytes queued now (for tests and memory accounting). */
+    /** Bytes queued in memory now (for tests and memory accounting). */
     std::size_t queued_bytes() const;
+    /** Bytes in the overflow file not yet taken. */
+    std::uint64_t overflow_bytes() const;
 
 private:
     /** Calls the kept wake, if any, outside the lock. */
     void wake_consumer(std::unique_lock<std::mutex>& lock);
+    /** With the lock held: appends `chunk` to the overflow file when the consumer is behind; false: queue it. */
+    bool spill(const std::string& chunk);
+    /** With the lock held: the next piece of the overflow file, up to the capacity. */
+    batch take_overflow();
+    bool overflow_pending() const { return overflow_read_ < overflow_end_; }
 
     const std::size_t capacity_;
     mutable std::mutex mutex_;
@@ -77,6 +93,11 @@ private:
     std::size_t queued_ = 0;
     state state_ = state::open;
     std::function<void()> wake_;
+    const std::string overflow_directory_;
+    fs::unique_fd overflow_;
+    bool overflow_unusable_ = false;
+    std::uint64_t overflow_read_ = 0; ///< taken up to here
+    std::uint64_t overflow_end_ = 0;  ///< written up to here
 };
 
 } // namespace keepdav::dav

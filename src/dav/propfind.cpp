@@ -383,7 +383,8 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
     reply r;
     r.status = http::status::multi_status;
     r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
-    r.body = streamed_body{std::make_shared<body_pipe>(),
+    // A client slower than the walk holds disk in the spool directory, not the worker.
+    r.body = streamed_body{std::make_shared<body_pipe>(body_pipe::default_capacity, ctx.config.spool_dir.string()),
                            [job = std::move(job)](body_pipe& pipe, std::stop_token stop) { stream_listing(job, pipe, stop); }};
     return r;
 }

@@ -175,3 +175,57 @@ TEST_CASE("a producer and a consumer on two threads move a large body whole, nev
     CHECK(received.largest_batch <= capacity);
     CHECK(received.batches > 1);
 }
+
+TEST_CASE("with an overflow directory the producer never waits: what the consumer has not taken goes to disk, in order",
+          "[unit][dav][pipe]") {
+    constexpr std::size_t capacity = 1000;
+    body_pipe pipe(capacity, "/tmp");
+    std::string sent;
+    for (int i = 0; i < 500; ++i) {
+        auto chunk = std::string(97, char('a' + i % 26)) + std::to_string(i);
+        sent += chunk;
+        REQUIRE(pipe.push(chunk)); // never blocks: nobody takes until the end
+        CHECK(pipe.queued_bytes() <= capacity);
+    }
+    CHECK(pipe.overflow_bytes() > sent.size() - 2 * capacity);
+    pipe.finish();
+    std::string received;
+    for (int batches = 0;; ++batches) {
+        REQUIRE(batches < 1000);
+        auto b = pipe.take_or_wake([] {});
+        REQUIRE(b);
+        auto piece = joined(*b);
+        CHECK(piece.size() <= capacity + 200);
+        received += piece;
+        if (b->end != body_pipe::state::open) {
+            CHECK(b->end == body_pipe::state::finished);
+            break;
+        }
+    }
+    CHECK(received == sent);
+    CHECK(pipe.overflow_bytes() == 0);
+}
+
+TEST_CASE("once the consumer has caught up with the overflow, chunks go to memory again; cancel drops both",
+          "[unit][dav][pipe]") {
+    body_pipe pipe(100, "/tmp");
+    REQUIRE(pipe.push(std::string(80, 'a')));
+    REQUIRE(pipe.push(std::string(80, 'b'))); // beyond the capacity: to the file
+    CHECK(pipe.queued_bytes() == 80);
+    CHECK(pipe.overflow_bytes() == 80);
+    CHECK(joined(*pipe.take_or_wake([] {})) == std::string(80, 'a'));
+    CHECK(joined(*pipe.take_or_wake([] {})) == std::string(80, 'b'));
+    CHECK(pipe.overflow_bytes() == 0);
+    REQUIRE(pipe.push(std::string(10, 'c')));
+    CHECK(pipe.queued_bytes() == 10);
+    CHECK(pipe.overflow_bytes() == 0);
+
+    REQUIRE(pipe.push(std::string(95, 'd')));
+    CHECK(pipe.overflow_bytes() == 95);
+    pipe.cancel();
+    CHECK(pipe.overflow_bytes() == 0);
+    CHECK_FALSE(pipe.push("e"));
+    auto b = pipe.take_or_wake([] {});
+    REQUIRE(b);
+    CHECK(b->end == body_pipe::state::cancelled);
+}

@@ -73,6 +73,11 @@ std::size_t body_pipe::queued_bytes() const {
     return queued_;
 }
 
+bool body_pipe::drained() const {
+    std::lock_guard lock(mutex_);
+    return state_ != state::open && chunks_.empty() && !overflow_pending();
+}
+
 std::uint64_t body_pipe::overflow_bytes() const {
     std::lock_guard lock(mutex_);
     return overflow_end_ - overflow_read_;

@@ -72,6 +72,8 @@ public:
      */
     void cancel();
 
+    /** The body has ended and the consumer has taken all of it. */
+    bool drained() const;
     /** Bytes queued in memory now (for tests and memory accounting). */
     std::size_t queued_bytes() const;
     /** Bytes in the overflow file not yet taken. */

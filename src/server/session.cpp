@@ -454,6 +454,10 @@ private:
         if (phase_ == phase::running || streaming_) {
             if (!ec) return watch_client();
             if (ec == net::error::operation_aborted) return;
+            // A client may close once the whole streamed body reached it, before the last write's
+            // completion is seen here: no further request, but not a client that left mid-body.
+            if (streaming_ && streaming_->drained() && (ec == net::error::eof || ec == net::ssl::error::stream_truncated))
+                return void(keep_alive_ = false);
             log::info(who() + ": client closed the connection (" + ec.message() + "); stopping the operation");
             return do_close();
         }
@@ -483,7 +487,7 @@ private:
         if (std::holds_alternative<dav::streamed_body>(reply.body)) {
             // Made while it is sent: its producer stops when the connection closes, and a pending
             // read (with no deadline of its own) notices a client that leaves while it waits.
-            streaming_ = true;
+            streaming_ = std::get<dav::streamed_body>(reply.body).pipe;
             stop_source_ = std::stop_source();
             lowest().expires_never();
             watch_client();
@@ -495,7 +499,7 @@ private:
     }
 
     void on_final_written(error_code ec, std::uint64_t body_bytes) {
-        streaming_ = false;
+        streaming_.reset();
         record_.summary().body_bytes = body_bytes;
         if (ec == body_incomplete()) server_closed_ = true; // the producer failed (and logged why), not the client
         hold_.answered();
@@ -567,7 +571,7 @@ private:
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;
-    bool streaming_ = false; ///< a streamed body is being sent
+    std::shared_ptr<dav::body_pipe> streaming_; ///< the body being streamed, if one is
     bool resume_after_watch_ = false;
     bool operation_running_ = false;         ///< on the file system pool now
     bool operation_outlives_client_ = false; ///< it runs on if the client leaves

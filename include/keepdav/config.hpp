@@ -81,6 +81,13 @@ struct server_config {
     /** How long the monitor of an asynchronous operation (Prefer: respond-async) outlives it. */
     std::chrono::milliseconds monitor_keep{3600 * 1000};
 
+    // --- file managers ---------------------------------------------------------------------------
+    /**
+     * macOS and Windows litter (._*, .DS_Store, Thumbs.db, desktop.ini, ...: dav/os_litter.hpp) is
+     * kept out of the share: never listed, never stored; a PUT of it succeeds and is discarded.
+     */
+    bool hide_os_litter = false;
+
     // --- locks ------------------------------------------------------------------------------------
     /** Where the lock table is kept across restarts (outside the tree); empty: in memory only. */
     std::filesystem::path state_dir;

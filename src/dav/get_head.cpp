@@ -1,70 +1,17 @@
+#include "dav/collection_index.hpp"
+#include "dav/davmount.hpp"
 #include "dav/methods.hpp"
-#include "dav/spool.hpp"
 #include "fs/open_file_cache.hpp"
-#include "fs/walk.hpp"
 #include "http/byte_range.hpp"
 #include "http/date.hpp"
 #include "http/etag.hpp"
 #include "http/mime.hpp"
-#include "xml/multistatus_writer.hpp"
 
 #include <boost/beast/http/field.hpp>
 
 namespace keepdav::dav {
 
 namespace {
-
-/** A plain HTML index of a collection, for browsers. Listing can be long, so it is an operation. */
-operation collection_index(const context& ctx, const resource_path& path) {
-    operation op;
-    op.description = "GET " + href_for(path.rel, true);
-    op.run = [ctx, rel = path.rel](operation_context& oc) {
-        spool body(ctx.config.spool_dir.string());
-        std::string html = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>";
-        std::string title = href_for(rel, true);
-        xml::append_escaped(html, title);
-        html += "</title></head><body><h1>";
-        xml::append_escaped(html, title);
-        html += "</h1><ul>\n";
-        if (!rel.empty()) html += "<li><a href=\"../\">../</a></li>\n";
-        fs::walk_visitor visitor;
-        visitor.member = [&](const fs::walk_entry& e) {
-            bool collection = e.type == fs::entry_type::directory;
-            std::string href = href_for(e.rel, collection);
-            html += "<li><a href=\"";
-            xml::append_escaped(html, href);
-            html += "\">";
-            xml::append_escaped(html, e.name);
-            if (collection) html += "/";
-            html += "</a></li>\n";
-            if (html.size() > 64 * 1024) {
-                body.write(html);
-                html.clear();
-            }
-            return fs::walk_step::next;
-        };
-        fs::error_code listing_error;
-        visitor.failed = [&](const fs::walk_entry&, fs::error_code ec) {
-            listing_error = ec;
-            return fs::walk_step::stop;
-        };
-        fs::walk_options options;
-        options.max_depth = 1;
-        options.stop = oc.stop;
-        auto ec = fs::walk(ctx.tree, rel, options, visitor);
-        // Stopped: the connection is gone, and what is answered is never sent.
-        if (ec == boost::system::errc::operation_canceled) ec = {};
-        if (!ec) ec = listing_error;
-        if (ec) return error_reply(status_logged(ec, path_role::target, "GET index"));
-        html += "</ul></body></html>\n";
-        body.write(html);
-        reply r;
-        r.fields.set(http::field::content_type, "text/html; charset=utf-8");
-        if (body.finish(r)) return error_reply(http::status::insufficient_storage, "cannot spool the index");
-        return r;
-    };
-    return op;
-}
 
 /** RFC 9110 §13.1.5: a Range applies only while If-Range (an ETag or a date) still names this version. */
 bool range_still_valid(std::string_view if_range, const std::string& etag, std::time_t modified) {
@@ -83,7 +30,12 @@ outcome handle_get_head(const request& req, const context& ctx, const resource_p
     if (!opened)
         return error_reply(status_logged(opened.error(), path_role::target, std::string(req.method_string()) + " /" + path.rel));
     const fs::entry_info* info = &opened->info;
-    if (info->is_directory()) return collection_index(ctx, path);
+    if (info->is_directory()) return collection_get(req, ctx, path);
+    if (asks_for_davmount(query_of(req.target()))) {
+        auto slash = path.rel.rfind('/');
+        return davmount_reply(req, ctx, slash == std::string::npos ? "" : path.rel.substr(0, slash),
+                              slash == std::string::npos ? path.rel : path.rel.substr(slash + 1));
+    }
     if (info->type != fs::kind::file) return error_reply(http::status::forbidden, "not a regular file");
 
     reply r;

@@ -11,6 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include <cstdint>
+#include <ctime>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -91,6 +92,8 @@ struct upload {
     std::string rel;
     /** X-Expected-Entity-Length, which macOS Finder sends with a chunked body: the size it must have. */
     std::optional<std::uint64_t> expected_length;
+    /** X-OC-Mtime: the modification time the client wants the file to keep (dav/client_times.hpp). */
+    std::optional<std::time_t> client_mtime;
 };
 
 /**

@@ -1,7 +1,9 @@
+#include "dav/client_times.hpp"
 #include "dav/methods.hpp"
 #include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
+#include "fs/tree_ops.hpp"
 #include "xml/request_bodies.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -68,6 +70,24 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
             refused_any = true;
         }
     }
+    // Windows' redirector sets a file's times as properties: they go to the file itself, not to a
+    // dead property that would go stale at the next write (MS-WDV; IIS answers them 200 likewise).
+    fs::entry_times times;
+    std::vector<bool> applied_to_file(updates->size(), false);
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+        auto which = win32_property_of((*updates)[i].name);
+        if (which != win32_property::last_modified_time && which != win32_property::last_access_time) continue;
+        applied_to_file[i] = true;
+        if ((*updates)[i].op == xml::property_update::kind::remove) continue; // a time cannot be removed: kept
+        auto when = win32_time_value((*updates)[i].value_xml);
+        if (!when) {
+            // RFC 4918 §9.2: a value the server cannot accept for the property is 409 Conflict.
+            results[i] = {http::status::conflict, {}};
+            refused_any = true;
+            continue;
+        }
+        (which == win32_property::last_modified_time ? times.modified : times.accessed) = timespec{*when, 0};
+    }
     // RFC 4918 §9.2: all or nothing; the rest answer 424 Failed Dependency.
     if (refused_any) {
         for (auto& r : results)
@@ -80,27 +100,40 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
     if (!where) return error_reply(status_logged(where.error(), path_role::target, what));
     // What each touched property held before, to put back if a later instruction fails.
     std::map<std::string, std::optional<std::string>> before;
-    for (const auto& u : *updates) {
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+        const auto& u = (*updates)[i];
+        if (applied_to_file[i]) continue;
         auto key = property_key(u.name);
         if (before.count(key)) continue;
         auto old = fs::read_property(*where, key);
         if (!old) return error_reply(status_logged(old.error(), path_role::target, what));
         before.emplace(key, std::move(*old));
     }
-    for (std::size_t i = 0; i < updates->size(); ++i) {
-        const auto& u = (*updates)[i];
-        auto ec = u.op == xml::property_update::kind::set ? fs::write_property(*where, property_key(u.name), u.value_xml)
-                                                          : fs::remove_property(*where, property_key(u.name));
-        if (!ec) continue;
+    auto put_back = [&] {
         for (const auto& [key, value] : before) {
             if (value)
                 fs::write_property(*where, key, *value);
             else
                 fs::remove_property(*where, key);
         }
+    };
+    for (std::size_t i = 0; i < updates->size(); ++i) {
+        const auto& u = (*updates)[i];
+        if (applied_to_file[i]) continue;
+        auto ec = u.op == xml::property_update::kind::set ? fs::write_property(*where, property_key(u.name), u.value_xml)
+                                                          : fs::remove_property(*where, property_key(u.name));
+        if (!ec) continue;
+        put_back();
         for (auto& r : results) r = failed_dependency;
         results[i].status = status_logged(ec, path_role::target, what + " " + property_key(u.name));
         return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
+    }
+    // Last, so that nothing is left to fail after the file's times changed.
+    if (auto ec = fs::set_times(ctx.tree, path.rel, times)) {
+        put_back();
+        auto status = status_logged(ec, path_role::target, what + " (file times)");
+        for (std::size_t i = 0; i < updates->size(); ++i)
+            results[i] = applied_to_file[i] ? update_result{status, {}} : failed_dependency;
     }
     return proppatch_reply(ctx, path.rel, info->is_directory(), *updates, results);
 }

@@ -1,8 +1,10 @@
 // PUT in two steps around its body: handle_put checks the request and opens the pending file the
 // body goes into; finish_put checks again, as things are once the body is in, and commits it.
+#include "dav/client_times.hpp"
 #include "dav/methods.hpp"
 #include "dav/preconditions.hpp"
 #include "fs/open_file_cache.hpp"
+#include "fs/tree_ops.hpp"
 #include "log.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -54,6 +56,12 @@ outcome handle_put(const request& req, const context& ctx, const resource_path& 
     if (auto refused = check_preconditions(head, ctx, path.rel, {{path.rel, false, !existing}}))
         return std::move(*refused);
     up.expected_length = decimal_field(head, "X-Expected-Entity-Length");
+    if (head.count(oc_mtime_field)) {
+        // Refused before the body is read, as ownCloud does: a client that asks for a date and does
+        // not get it would compare the file as changed on its next sync.
+        up.client_mtime = parse_oc_mtime(head[oc_mtime_field]);
+        if (!up.client_mtime) return error_reply(http::status::bad_request, "X-OC-Mtime must be Unix seconds");
+    }
     up.dir = std::move(parent->dir);
     auto file = fs::pending_file::create(up.dir.get(), parent->leaf, 0644);
     if (!file) return error_reply(status_logged(file.error(), path_role::parent, what));
@@ -105,8 +113,15 @@ reply finish_put(upload& up, const request_header& head, const context& ctx) {
     // The file replaced must not stay pinned by a descriptor kept for GET: handle() cleared the
     // caches when the request began, but the body may have taken longer than their 250 ms catch-up.
     fs::open_file_cache::clear_all_soon();
+    if (up.client_mtime) {
+        // Before the file is named: no reader ever sees it with the upload's own time.
+        if (auto ec = fs::set_times(up.file->fd(), {std::nullopt, timespec{*up.client_mtime, 0}}))
+            return refuse(error_reply(status_logged(ec, path_role::target, what + " (X-OC-Mtime)")));
+    }
     if (auto ec = up.file->commit(true)) return failed(ec);
-    return empty_reply(existing ? http::status::no_content : http::status::created);
+    auto r = empty_reply(existing ? http::status::no_content : http::status::created);
+    if (up.client_mtime) r.fields.set(oc_mtime_reply_field, "accepted");
+    return r;
 }
 
 reply upload_failure_reply(const boost::system::error_code& ec, std::string_view what) {

@@ -5,6 +5,8 @@
 // system call of its own.
 #include "fs/walk.hpp"
 
+#include <optional>
+
 namespace keepdav::fs {
 
 enum class copy_depth { resource_only, infinity };
@@ -50,5 +52,20 @@ error_code make_directory(const parent_ref& at, mode_t mode = 0755);
  * Across file systems it answers cross_device_link: the caller then copies and removes.
  */
 error_code rename_entry(const tree& t, std::string_view src, std::string_view dst, bool replace);
+
+/** Times a client sets on a resource; an absent one is left as it is. */
+struct entry_times {
+    std::optional<timespec> accessed;
+    std::optional<timespec> modified;
+};
+
+/**
+ * Sets the times of `rel` (a file or a directory, the root included; a symlink itself, never what it
+ * points to). Nothing to set is success.
+ */
+error_code set_times(const tree& t, std::string_view rel, const entry_times& times);
+
+/** Sets the times of an open file (a PUT's pending file, before it is named). */
+error_code set_times(int fd, const entry_times& times);
 
 } // namespace keepdav::fs

@@ -85,3 +85,83 @@ TEST_CASE("query_of is what follows the first '?'", "[unit][dav][index]") {
     CHECK(dav::query_of("/a/") == "");
     CHECK(dav::query_of("/a/?") == "");
 }
+
+namespace {
+
+timespec mtime_of(const fixture& f, const std::string& rel) {
+    struct stat st {};
+    REQUIRE(::lstat((f.dir.path() / rel).c_str(), &st) == 0);
+    return st.st_mtim;
+}
+
+std::string win32_proppatch(const std::string& props) {
+    return "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:propertyupdate xmlns:D=\"DAV:\" "
+           "xmlns:Z=\"urn:schemas-microsoft-com:\"><D:set><D:prop>" + props + "</D:prop></D:set></D:propertyupdate>";
+}
+
+} // namespace
+
+TEST_CASE("PUT with X-OC-Mtime keeps the client's date and says accepted", "[unit][dav][mtime]") {
+    fixture f;
+    auto r = f.put_while("/old.txt", {{"X-OC-Mtime", "981173106"}}, "body", [] {});
+    CHECK(status(r) == 201);
+    CHECK(r.fields["X-OC-MTime"] == "accepted");
+    CHECK(mtime_of(f, "old.txt").tv_sec == 981173106);
+    r = f.put_while("/old.txt", {{"X-OC-Mtime", "1000000000"}}, "again", [] {});
+    CHECK(status(r) == 204);
+    CHECK(mtime_of(f, "old.txt").tv_sec == 1000000000);
+    r = f.put_while("/plain.txt", {}, "body", [] {});
+    CHECK(r.fields.count("X-OC-MTime") == 0);
+}
+
+TEST_CASE("PUT with a malformed X-OC-Mtime is refused before its body, and nothing is written", "[unit][dav][mtime]") {
+    fixture f;
+    auto req = fixture::make(http::verb::put, "/x.txt", {{"X-OC-Mtime", "yesterday"}});
+    auto result = dav::handle(req, f.ctx);
+    REQUIRE(std::holds_alternative<dav::reply>(result));
+    CHECK(status(std::get<dav::reply>(result)) == 400);
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "x.txt"));
+}
+
+TEST_CASE("PROPPATCH of Win32LastModifiedTime sets the file's mtime; the other Win32 properties are accepted",
+          "[unit][dav][mtime]") {
+    fixture f;
+    f.dir.write("doc.txt", "x");
+    auto r = f.run(http::verb::proppatch, "/doc.txt", {},
+                   win32_proppatch("<Z:Win32CreationTime>Fri, 02 Feb 2001 00:00:00 GMT</Z:Win32CreationTime>"
+                                   "<Z:Win32LastAccessTime>Sun, 04 Feb 2001 00:00:00 GMT</Z:Win32LastAccessTime>"
+                                   "<Z:Win32LastModifiedTime>Sat, 03 Feb 2001 04:05:06 GMT</Z:Win32LastModifiedTime>"
+                                   "<Z:Win32FileAttributes>00000020</Z:Win32FileAttributes>"));
+    REQUIRE(status(r) == 207);
+    auto body = fixture::body_of(r);
+    CHECK(body.find("HTTP/1.1 200 OK") != std::string::npos);
+    CHECK(body.find(" 4") == std::string::npos); // no 4xx anywhere
+    CHECK(mtime_of(f, "doc.txt").tv_sec == 981173106);
+    struct stat st {};
+    REQUIRE(::stat((f.dir.path() / "doc.txt").c_str(), &st) == 0);
+    CHECK(st.st_atim.tv_sec == 981244800);
+    // The date is then what PROPFIND says, as getlastmodified.
+    auto listing = fixture::body_of(f.run(http::verb::propfind, "/doc.txt", {{"Depth", "0"}}));
+    CHECK(listing.find("Sat, 03 Feb 2001 04:05:06 GMT") != std::string::npos);
+    // A collection's too.
+    f.dir.mkdir("dir");
+    CHECK(status(f.run(http::verb::proppatch, "/dir/", {},
+                       win32_proppatch("<Z:Win32LastModifiedTime>Sat, 03 Feb 2001 04:05:06 GMT</Z:Win32LastModifiedTime>"))) == 207);
+    CHECK(mtime_of(f, "dir").tv_sec == 981173106);
+}
+
+TEST_CASE("PROPPATCH of a Win32LastModifiedTime that is no date is 409, the rest 424, and nothing changes",
+          "[unit][dav][mtime]") {
+    fixture f;
+    f.dir.write("doc.txt", "x");
+    auto before = mtime_of(f, "doc.txt");
+    auto r = f.run(http::verb::proppatch, "/doc.txt", {},
+                   win32_proppatch("<Z:Win32FileAttributes>00000020</Z:Win32FileAttributes>"
+                                   "<Z:Win32LastModifiedTime>the day before</Z:Win32LastModifiedTime>"));
+    auto body = fixture::body_of(r);
+    CHECK(body.find("409") != std::string::npos);
+    CHECK(body.find("424") != std::string::npos);
+    CHECK(mtime_of(f, "doc.txt").tv_sec == before.tv_sec);
+    auto props = fixture::body_of(f.run(http::verb::propfind, "/doc.txt", {{"Depth", "0"}}));
+    CHECK(props.find("Win32FileAttributes") == std::string::npos);
+}

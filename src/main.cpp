@@ -63,6 +63,15 @@ void raise_descriptor_limit() {
     }
 }
 
+/** What file managers need (issue 13): options with no value to check beyond their switch. */
+void add_file_manager_options(po::options_description& options, keepdav::server_config& config) {
+    options.add_options()
+        ("hide-os-litter", po::bool_switch(&config.hide_os_litter),
+         "keep macOS and Windows litter (._*, .DS_Store, .Trashes, .Spotlight-V100, .TemporaryItems, .fseventsd, "
+         "Thumbs.db, desktop.ini) out of the share: never listed or served, a PUT or MKCOL of it succeeds "
+         "without storing anything (default: off)");
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -151,6 +160,7 @@ int main(int argc, char** argv) {
         ("fs-threads", po::value(&config.fs_threads)->value_name("N"),
          "file system worker threads for long operations (default: 4 per core, at least 4)")
         ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
+    add_file_manager_options(options, config);
 
     try {
         po::variables_map vm;

@@ -94,6 +94,8 @@ struct upload {
     std::optional<std::uint64_t> expected_length;
     /** X-OC-Mtime: the modification time the client wants the file to keep (dav/client_times.hpp). */
     std::optional<std::time_t> client_mtime;
+    /** Desktop litter under --hide-os-litter (dav/litter.cpp): the body is read, then dropped. */
+    bool discard = false;
 };
 
 /**

@@ -21,6 +21,8 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
 outcome handle_proppatch(const request& req, const context& ctx, const resource_path& path);
 outcome handle_lock(const request& req, const context& ctx, const resource_path& path);
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path);
+/** Any method on desktop litter when it is hidden (--hide-os-litter): see litter.cpp. */
+outcome handle_os_litter(const request& req, const context& ctx, const resource_path& path);
 
 /** The methods this server implements, for Allow and 405/501 answers. */
 inline constexpr std::string_view allowed_methods =

@@ -1,4 +1,5 @@
 #include "dav/methods.hpp"
+#include "dav/os_litter.hpp"
 #include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
@@ -172,6 +173,10 @@ private:
  */
 void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const context& ctx,
               response_formatter& formatter, xml::multistatus_writer& out, fs::walk_control& control) {
+    if (ctx.config.hide_os_litter && is_os_litter(m.name)) {
+        m.enter = false; // never listed, nothing below it either
+        return;
+    }
     std::string member = fs::join(rel, m.name);
     if (control.before_entry) control.before_entry(member);
     auto info = fs::stat_at(dir_fd, m.name.c_str());

@@ -72,6 +72,11 @@ outcome handle_put(const request& req, const context& ctx, const resource_path& 
 
 reply finish_put(upload& up, const request_header& head, const context& ctx) {
     std::string what = "PUT /" + up.rel;
+    if (up.discard) {
+        up.file->discard();
+        log::debug(what + ": 201, not stored (desktop litter is hidden)");
+        return empty_reply(http::status::created);
+    }
     // Whatever is refused here, nothing becomes visible and the old file stays as it was.
     auto refuse = [&](reply r) {
         up.file->discard();

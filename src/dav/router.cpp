@@ -2,6 +2,7 @@
 // a read-only server, open-file caches dropped before a change, conditional reads), then the
 // method's own handler.
 #include "dav/methods.hpp"
+#include "dav/os_litter.hpp"
 #include "dav/preconditions.hpp"
 #include "fs/open_file_cache.hpp"
 #include "log.hpp"
@@ -36,6 +37,15 @@ outcome handle(const request& req, const context& ctx) {
     if (ctx.config.read_only && !reads && req.method() != http::verb::unknown) {
         log::info(std::string(req.method_string()) + " " + std::string(req.target()) + ": 403 (read-only server)");
         return error_reply(http::status::forbidden, "this server is read-only");
+    }
+    if (ctx.config.hide_os_litter && req.method() != http::verb::options) {
+        if (path_has_os_litter(path->rel)) return handle_os_litter(req, ctx, *path);
+        // A resource renamed or copied to a litter name would vanish from the share.
+        if (req.method() == http::verb::copy || req.method() == http::verb::move) {
+            auto dst = parse_destination(req[http::field::destination], host_of(req, ctx), ctx.tls);
+            if (dst && path_has_os_litter(dst->rel))
+                return error_reply(http::status::forbidden, "the destination is a name hidden as desktop litter");
+        }
     }
     // Descriptors kept open for GET must not keep files this request removes or replaces.
     if (!reads) fs::open_file_cache::clear_all_soon();

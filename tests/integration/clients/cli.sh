@@ -7,7 +7,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 root=$(mktemp -d -t keepdav-cli.XXXXXX); trap 'keepdav_cleanup; rm -rf "$root"' EXIT
 
 "$KEEPDAV_BIN" --help >"$root/help" || fail "--help did not exit 0"
-for option in --root --listen --processing-interval --processing-after --no-processing --no-processing-for; do
+for option in --root --listen --processing-interval --processing-after --no-processing --no-processing-for --hide-os-litter; do
     grep -q -- "$option" "$root/help" || fail "--help does not document $option"
 done
 

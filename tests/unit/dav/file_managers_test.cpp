@@ -165,3 +165,43 @@ TEST_CASE("PROPPATCH of a Win32LastModifiedTime that is no date is 409, the rest
     auto props = fixture::body_of(f.run(http::verb::propfind, "/doc.txt", {{"Depth", "0"}}));
     CHECK(props.find("Win32FileAttributes") == std::string::npos);
 }
+
+TEST_CASE("Hidden desktop litter: PUT and MKCOL succeed without storing, it is never listed or served",
+          "[unit][dav][litter]") {
+    fixture f;
+    f.config.hide_os_litter = true;
+    f.dir.mkdir("d");
+    f.dir.write("d/photo.jpg", "jpeg");
+    f.dir.write("d/.DS_Store", "already there");
+    f.dir.mkdir("d/.Trashes/501");
+    CHECK(status(f.put_while("/d/._photo.jpg", {}, "resource fork", [] {})) == 201);
+    CHECK(status(f.put_while("/d/Thumbs.db", {}, "thumbs", [] {})) == 201);
+    CHECK(status(f.put_while("/d/.Trashes/501/x", {}, "x", [] {})) == 201);
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/._photo.jpg"));
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/Thumbs.db"));
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/.Trashes/501/x"));
+    CHECK(status(f.run(http::verb::mkcol, "/d/.TemporaryItems")) == 201);
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/.TemporaryItems"));
+    for (auto method : {http::verb::get, http::verb::head, http::verb::propfind, http::verb::proppatch, http::verb::lock})
+        CHECK(status(f.run(method, "/d/.DS_Store")) == 404);
+    CHECK(status(f.run(http::verb::delete_, "/d/.DS_Store")) == 204);
+    CHECK(std::filesystem::exists(f.dir.path() / "d/.DS_Store")); // what was on disk stays, unseen
+    CHECK(status(f.run(http::verb::move, "/d/photo.jpg", {{"Destination", "/d/desktop.ini"}})) == 403);
+    CHECK(std::filesystem::exists(f.dir.path() / "d/photo.jpg"));
+
+    auto listing = fixture::body_of(f.run(http::verb::propfind, "/d/", {{"Depth", "infinity"}}));
+    CHECK(listing.find("photo.jpg") != std::string::npos);
+    CHECK(listing.find("DS_Store") == std::string::npos);
+    CHECK(listing.find("Trashes") == std::string::npos);
+    auto html = fixture::body_of(f.run(http::verb::get, "/d/"));
+    CHECK(html.find("photo.jpg") != std::string::npos);
+    CHECK(html.find("DS_Store") == std::string::npos);
+    CHECK(html.find("1 entry") != std::string::npos);
+}
+
+TEST_CASE("Without --hide-os-litter, litter is an ordinary name", "[unit][dav][litter]") {
+    fixture f;
+    CHECK(status(f.put_while("/.DS_Store", {}, "x", [] {})) == 201);
+    CHECK(std::filesystem::exists(f.dir.path() / ".DS_Store"));
+    CHECK(fixture::body_of(f.run(http::verb::propfind, "/", {{"Depth", "1"}})).find(".DS_Store") != std::string::npos);
+}

@@ -59,7 +59,7 @@ TEST_CASE("A collection larger than the sort limit is listed whole, in reading o
     f.dir.mkdir("big");
     for (std::size_t i = 0; i < dav::index_sort_limit + 5; ++i) f.dir.write("big/f" + std::to_string(i), "");
     auto html = fixture::body_of(f.run(http::verb::get, "/big/"));
-    CHECK(count_of(html, "<tr><td class=\"name\">") == dav::index_sort_limit + 5);
+    CHECK(count_of(html, "<tr><td>") == dav::index_sort_limit + 5);
     CHECK(html.find("not sorted") != std::string::npos);
 }
 

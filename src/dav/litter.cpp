@@ -7,6 +7,8 @@
 #include "log.hpp"
 
 #include <boost/beast/http/field.hpp>
+#include <boost/uuid/random_generator.hpp>
+#include <boost/uuid/uuid_io.hpp>
 
 #include <fcntl.h>
 
@@ -28,6 +30,17 @@ outcome handle_os_litter(const request& req, const context& ctx, const resource_
         up.file.emplace(std::move(*file));
         return up;
     }
+    case http::verb::lock: {
+        // Finder locks each file it writes, its AppleDouble companion included, and would fail the
+        // copy on a refusal: a lock on nothing is granted and forgotten (the PUT it guards is dropped).
+        locks::lock l;
+        l.token = "urn:uuid:" + boost::uuids::to_string(boost::uuids::random_generator()());
+        l.root = path.rel;
+        l.timeout = ctx.config.default_lock_timeout;
+        l.expires = locks::clock::now() + l.timeout;
+        return lock_reply(http::status::created, l);
+    }
+    case http::verb::unlock: return empty_reply(http::status::no_content);
     // Asked to make a litter folder (.Trashes, .TemporaryItems) or remove litter: done, as far as the
     // share can tell.
     case http::verb::mkcol: return empty_reply(http::status::created);

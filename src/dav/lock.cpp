@@ -65,6 +65,8 @@ request_header refresh_header(const request_header& req) {
     return normalized;
 }
 
+} // namespace
+
 reply lock_reply(http::status status, const locks::lock& l) {
     reply r;
     r.status = status;
@@ -74,8 +76,6 @@ reply lock_reply(http::status status, const locks::lock& l) {
              activelock_xml(l, locks::clock::now()) + "</D:lockdiscovery></D:prop>\n";
     return r;
 }
-
-} // namespace
 
 std::string activelock_xml(const locks::lock& l, locks::clock::time_point now) {
     std::string out = "<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>";

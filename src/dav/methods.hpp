@@ -5,6 +5,7 @@
 #include "dav/status.hpp"
 #include "dav/target.hpp"
 #include "dav/tree_operation.hpp"
+#include "locks/lock_store.hpp"
 
 #include <string_view>
 
@@ -21,6 +22,9 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
 outcome handle_proppatch(const request& req, const context& ctx, const resource_path& path);
 outcome handle_lock(const request& req, const context& ctx, const resource_path& path);
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path);
+/** A granted LOCK's answer (RFC 4918 §9.10.1): Lock-Token and the lockdiscovery of `l`. */
+reply lock_reply(http::status status, const locks::lock& l);
+
 /** Any method on desktop litter when it is hidden (--hide-os-litter): see litter.cpp. */
 outcome handle_os_litter(const request& req, const context& ctx, const resource_path& path);
 

@@ -14,11 +14,12 @@ start_keepdav "$root" --state-dir none --hide-os-litter
 
 # cadaver, as a Mac would write a file and its AppleDouble companion.
 {
-    echo "cd photos"; echo "put $work/photo.jpg photo.jpg"; echo "put $work/fork ._photo.jpg"
+    echo "cd photos"; echo "put $work/photo.jpg photo.jpg"; echo "lock ._photo.jpg"; echo "put $work/fork ._photo.jpg"
+    echo "unlock ._photo.jpg"
     echo "put $work/fork .DS_Store"; echo "mkcol .Trashes"; echo "ls"; echo "quit"
 } | timeout 10 cadaver "$KEEPDAV_URL/" >"$work/out" 2>&1
 cat "$work/out"
-for step in "Uploading .*photo.jpg" "Uploading .*._photo.jpg" "Uploading .*.DS_Store" "Creating \`.Trashes'"; do
+for step in "Uploading .*photo.jpg" "Locking \`._photo.jpg'" "Uploading .*._photo.jpg" "Unlocking \`._photo.jpg'" "Uploading .*.DS_Store" "Creating \`.Trashes'"; do
     grep -q "$step.*succeeded" "$work/out" || fail "cadaver step did not succeed: $step"
 done
 [ -f "$root/photos/photo.jpg" ] || fail "photo.jpg was not stored"

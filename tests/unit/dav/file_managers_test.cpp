@@ -182,8 +182,16 @@ TEST_CASE("Hidden desktop litter: PUT and MKCOL succeed without storing, it is n
     CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/.Trashes/501/x"));
     CHECK(status(f.run(http::verb::mkcol, "/d/.TemporaryItems")) == 201);
     CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/.TemporaryItems"));
-    for (auto method : {http::verb::get, http::verb::head, http::verb::propfind, http::verb::proppatch, http::verb::lock})
+    for (auto method : {http::verb::get, http::verb::head, http::verb::propfind, http::verb::proppatch, http::verb::copy})
         CHECK(status(f.run(method, "/d/.DS_Store")) == 404);
+    auto locked = f.run(http::verb::lock, "/d/._new.jpg", {},
+                        "<D:lockinfo xmlns:D=\"DAV:\"><D:lockscope><D:exclusive/></D:lockscope>"
+                        "<D:locktype><D:write/></D:locktype></D:lockinfo>");
+    CHECK(status(locked) == 201);
+    CHECK(locked.fields[http::field::lock_token].starts_with("<urn:uuid:"));
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "d/._new.jpg"));
+    CHECK(f.lock_table.covering("d/._new.jpg", locks::clock::now()).empty());
+    CHECK(status(f.run(http::verb::unlock, "/d/._new.jpg", {{"Lock-Token", std::string(locked.fields[http::field::lock_token])}})) == 204);
     CHECK(status(f.run(http::verb::delete_, "/d/.DS_Store")) == 204);
     CHECK(std::filesystem::exists(f.dir.path() / "d/.DS_Store")); // what was on disk stays, unseen
     CHECK(status(f.run(http::verb::move, "/d/photo.jpg", {{"Destination", "/d/desktop.ini"}})) == 403);

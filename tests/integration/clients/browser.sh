@@ -5,6 +5,7 @@
 # ?davmount with curl.
 set -u
 . "$(dirname "$0")/spawn_server.sh"
+command -v chromium >/dev/null || { echo "FAIL: chromium is not installed (apt-get install chromium)"; exit 1; }
 artifacts=${1:?usage: browser.sh ARTIFACT_DIR}
 mkdir -p "$artifacts"
 fail() { echo "FAIL: $*"; tail -20 "$KEEPDAV_LOG"; exit 1; }

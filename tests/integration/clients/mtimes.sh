@@ -34,8 +34,8 @@ grep -q '<D:getlastmodified>Fri, 31 Dec 1999 23:59:58 GMT</D:getlastmodified>' <
 rclone copy "$src/two.txt" ":webdav,url='$KEEPDAV_URL/',vendor=other:plain" 2>&1 || fail "rclone copy (other)"
 (( $(stat -c %Y "$root/plain/two.txt") > 946684798 )) || fail "vendor other kept a date it did not send"
 
-# Windows' redirector after it wrote a file (Windows 10, as sabre/dav and IIS receive it): PROPPATCH
-# of the Win32 properties in urn:schemas-microsoft-com:, every one answered 200.
+# Windows' redirector after it wrote a file (the request Explorer sends, as quoted in copyparty issue
+# 910): PROPPATCH of the Win32 properties in urn:schemas-microsoft-com:, every one answered 200.
 echo x >"$root/word.docx"
 body='<?xml version="1.0" encoding="utf-8" ?><D:propertyupdate xmlns:D="DAV:" xmlns:Z="urn:schemas-microsoft-com:"><D:set><D:prop><Z:Win32CreationTime>Sat, 03 Feb 2001 04:05:06 GMT</Z:Win32CreationTime><Z:Win32LastAccessTime>Mon, 05 Feb 2001 10:00:00 GMT</Z:Win32LastAccessTime><Z:Win32LastModifiedTime>Sun, 04 Feb 2001 08:09:10 GMT</Z:Win32LastModifiedTime><Z:Win32FileAttributes>00000020</Z:Win32FileAttributes></D:prop></D:set></D:propertyupdate>'
 reply=$(curl -s -w '\n%{http_code}' -X PROPPATCH -A 'Microsoft-WebDAV-MiniRedir/10.0.19045' \

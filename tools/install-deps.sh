@@ -8,6 +8,8 @@ packages=(
     litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
     clang libclang-rt-14-dev
     haproxy apache2 caddy nginx lighttpd varnish
+    # running as a service: sd-daemon, socket activation and unit checks, the man page, the package
+    libsystemd-dev systemd help2man man-db dpkg-dev lintian
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

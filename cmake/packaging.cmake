@@ -10,6 +10,11 @@ install(FILES samples/systemd/keepdav.service samples/systemd/keepdav.socket DES
 install(FILES README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY samples/systemd samples/clients DESTINATION ${CMAKE_INSTALL_DOCDIR}/samples)
 install(FILES ${CMAKE_CURRENT_SOURCE_DIR}/cmake/copyright DESTINATION ${CMAKE_INSTALL_DOCDIR})
+# The sample configuration file, once the tree has one (--config): documentation, not a live
+# /etc file that dpkg would have to keep as a conffile.
+if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/samples/keepdav.toml)
+    install(FILES samples/keepdav.toml DESTINATION ${CMAKE_INSTALL_DOCDIR}/samples)
+endif()
 
 # help2man runs the built binary, which a sanitizer or fuzzer build may not run cleanly: those skip it.
 find_program(HELP2MAN help2man)

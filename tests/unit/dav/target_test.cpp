@@ -98,7 +98,7 @@ TEST_CASE("under --prefix, Destinations and hrefs carry the prefix", "[unit][tar
     CHECK(parse_target(href_for("x y/\xC3\xBC", false, "/p"), "/p")->rel == "x y/\xC3\xBC");
 }
 
-TEST_CASE("--prefix is normalised to one leading slash and none trailing, and checked", "[unit][target]") {
+TEST_CASE("the prefix is normalised to one leading slash and none trailing, and checked", "[unit][target]") {
     CHECK(normalize_prefix("/") == "");
     CHECK(normalize_prefix("") == "");
     CHECK(normalize_prefix("/dav") == "/dav");

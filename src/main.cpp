@@ -1,5 +1,7 @@
 // keepdav: serve a directory tree over WebDAV, with 102 Processing while long operations run.
 #include "log.hpp"
+#include "service_manager.hpp"
+#include "service_options.hpp"
 #include "server/request_origin.hpp"
 #include "server/trusted_proxies.hpp"
 
@@ -34,6 +36,14 @@ std::chrono::milliseconds seconds_option(double value, const char* name) {
 }
 
 keepdav::listen_address parse_listen(const std::string& text) {
+    if (text.starts_with("unix:")) {
+        keepdav::listen_address unix_socket;
+        unix_socket.unix_path = text.substr(5);
+        // sockaddr_un holds 108 bytes, its terminating NUL included.
+        if (unix_socket.unix_path.empty() || unix_socket.unix_path.native().size() > 107)
+            throw po::error("--listen unix:PATH wants a path of 1 to 107 bytes (got \"" + text + "\")");
+        return unix_socket;
+    }
     auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0)
         throw po::error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
@@ -87,13 +97,15 @@ int main(int argc, char** argv) {
     bool no_processing = false, verbose = false;
 
     po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
-                                    "Usage: keepdav --root DIR [--listen HOST:PORT]... [options]\n\nOptions");
+                                    "Usage: keepdav --root DIR [--listen HOST:PORT|unix:PATH]... [options]\n\nOptions");
+    keepdav::service_options service;
     options.add_options()
         ("help,h", "print this help and exit")
         ("root", po::value(&root)->value_name("DIR"), "directory to serve (required)")
-        ("listen", po::value(&listen)->value_name("HOST:PORT"),
-         "address to listen on; repeat for several; port 0 picks a free port (default 127.0.0.1:8080). "
-         "Each prints 'listening on HOST:PORT' once bound")
+        ("listen", po::value(&listen)->value_name("HOST:PORT|unix:PATH"),
+         "address to listen on, or a unix socket's path; repeat for several; port 0 picks a free port "
+         "(default 127.0.0.1:8080, or the sockets systemd hands over). Each prints 'listening on HOST:PORT' "
+         "(or 'listening on unix:PATH') once bound")
         ("processing-after", po::value(&after)->value_name("SECONDS")->default_value(3),
          "how long a long operation runs before its first 102 Processing (decimals allowed)")
         ("processing-interval", po::value(&interval)->value_name("SECONDS")->default_value(5),
@@ -161,6 +173,7 @@ int main(int argc, char** argv) {
          "file system worker threads for long operations (default: 4 per core, at least 4)")
         ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
     add_file_manager_options(options, config);
+    keepdav::add_service_options(options, service);
 
     try {
         po::variables_map vm;
@@ -170,10 +183,20 @@ int main(int argc, char** argv) {
             std::cout << options << "\n";
             return 0;
         }
+        if (service.version) {
+            std::cout << keepdav::version_text();
+            return 0;
+        }
         if (root.empty()) throw po::error("--root DIR is required");
         config.root = root;
-        if (listen.empty()) listen.push_back("127.0.0.1:8080");
+        // Socket activation: systemd's sockets are served, with any --listen besides.
+        for (int fd : keepdav::inherited_sockets()) {
+            config.listen.emplace_back();
+            config.listen.back().inherited_fd = fd;
+        }
+        if (listen.empty() && config.listen.empty()) listen.push_back("127.0.0.1:8080");
         for (const auto& l : listen) config.listen.push_back(parse_listen(l));
+        keepdav::apply_service_options(service, config);
         config.processing_after = seconds_option(after, "processing-after");
         config.processing_interval = seconds_option(interval, "processing-interval");
         if (config.processing_interval.count() == 0) throw po::error("--processing-interval must be above 0");
@@ -264,13 +287,19 @@ int main(int argc, char** argv) {
         return 1;
     }
     for (const auto& ep : server.endpoints()) {
+        if (!ep.unix_path.empty()) {
+            std::printf("listening on unix:%s\n", ep.unix_path.c_str());
+            continue;
+        }
         bool v6 = ep.host.find(':') != std::string::npos;
         std::printf("listening on %s%s%s:%u\n", v6 ? "[" : "", ep.host.c_str(), v6 ? "]" : "", ep.port);
     }
     std::fflush(stdout);
+    keepdav::notify_service_manager("READY=1");
     keepdav::log::info("serving " + config.root.string());
     if (!config.auth_file.empty())
         for (const auto& ep : server.endpoints()) {
+            if (!ep.unix_path.empty()) continue; // never leaves the machine
             auto address = boost::asio::ip::make_address(ep.host);
             if (!address.is_loopback() && config.tls_cert.empty())
                 keepdav::log::warning("Basic authentication without TLS on " + ep.host +
@@ -281,6 +310,7 @@ int main(int argc, char** argv) {
     sigwait(&signals, &signal_number);
     keepdav::log::info(std::string("got ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                        ": finishing running requests, then exiting");
+    keepdav::notify_service_manager("STOPPING=1");
     server.stop();
     keepdav::log::info("stopped");
     return 0;

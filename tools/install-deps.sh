@@ -9,6 +9,8 @@ packages=(
     clang libclang-rt-14-dev
     haproxy apache2 caddy nginx lighttpd varnish
     chromium
+    # running as a service: sd-daemon, socket activation and unit checks, the man page, the package
+    libsystemd-dev systemd help2man man-db dpkg-dev lintian
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

@@ -12,9 +12,15 @@
 
 namespace keepdav {
 
+/** Where connections come from: a TCP address, a unix socket's path, or a socket inherited (systemd). */
 struct listen_address {
     std::string host;
     std::uint16_t port = 0; ///< 0: the system picks a free port
+    /** Not empty: a unix stream socket at this path instead of host and port. */
+    std::filesystem::path unix_path = {};
+    unsigned unix_mode = 0660; ///< the socket file's permissions: who may connect
+    /** At least 0: a listening socket handed over at start (socket activation), used as it is. */
+    int inherited_fd = -1;
 };
 
 /** User agents known to break on an unasked 102 (see README, "Clients and 102"). */
@@ -50,6 +56,11 @@ struct server_config {
      * Destination is checked against it and Status-URI names it. Empty: from the request.
      */
     std::string public_url;
+    /**
+     * The path the share lives under (--prefix, normalised: "/dav", "" for none), for a reverse proxy
+     * that routes by path: requests outside it are 404, and every URL keepdav writes is under it.
+     */
+    std::string path_prefix;
 
     // --- threads ----------------------------------------------------------------------------------
     unsigned io_threads = 0; ///< 0: one per core

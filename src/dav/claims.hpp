@@ -15,6 +15,7 @@ namespace keepdav::dav {
  * one file, which writers replace atomically. A target or Destination that does not parse claims
  * nothing: the handler refuses it.
  */
-std::vector<locks::path_claim> claims_for(const request_header& head, bool tls, std::string_view host);
+std::vector<locks::path_claim> claims_for(const request_header& head, bool tls, std::string_view host,
+                                           std::string_view prefix = {});
 
 } // namespace keepdav::dav

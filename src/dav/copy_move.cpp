@@ -62,10 +62,12 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
 
     auto destination = req[http::field::destination];
     if (destination.empty()) return error_reply(http::status::bad_request, "a Destination header is required");
-    auto dst = parse_destination(destination, host_of(req, ctx), ctx.tls);
+    auto dst = parse_destination(destination, host_of(req, ctx), ctx.tls, ctx.config.path_prefix);
     if (!dst) {
-        // RFC 4918 §9.8.5: 502 when the destination is on another server.
-        auto status = dst.error() == target_errc::other_server ? http::status::bad_gateway : http::status::bad_request;
+        // RFC 4918 §9.8.5: 502 when the destination is on another server; outside --prefix it is
+        // on whatever else the proxy in front routes to.
+        bool elsewhere = dst.error() == target_errc::other_server || dst.error() == target_errc::outside_prefix;
+        auto status = elsewhere ? http::status::bad_gateway : http::status::bad_request;
         return error_reply(status, "Destination: " + dst.error().message());
     }
     t.dst = dst->rel;

@@ -252,13 +252,13 @@ std::optional<std::string_view> parse_bare_state_token(std::string_view value) {
 }
 
 bool evaluate_if_header(const if_header& h, std::string_view request_path, std::string_view host, bool tls,
-                        const std::function<resource_state(std::string_view path)>& state_of) {
+                        const std::function<resource_state(std::string_view path)>& state_of, std::string_view prefix) {
     // Several tags may name one resource; ask for its state once.
     std::map<std::string, resource_state, std::less<>> states;
     for (const auto& group : h.groups) {
         std::string path(request_path);
         if (group.tag) {
-            auto resolved = parse_destination(*group.tag, host, tls);
+            auto resolved = parse_destination(*group.tag, host, tls, prefix);
             if (!resolved) continue; // another server's resource, or not one of ours: none of its lists hold
             path = std::move(resolved->rel);
         }

@@ -83,7 +83,8 @@ struct resource_state {
  *                     distinct path, and only until a list holds
  */
 bool evaluate_if_header(const if_header& h, std::string_view request_path, std::string_view host, bool tls,
-                        const std::function<resource_state(std::string_view path)>& state_of);
+                        const std::function<resource_state(std::string_view path)>& state_of,
+                        std::string_view prefix = {});
 
 /**
  * The state tokens the header names, negated or not, in order of first appearance and without

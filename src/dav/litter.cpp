@@ -38,7 +38,7 @@ outcome handle_os_litter(const request& req, const context& ctx, const resource_
         l.root = path.rel;
         l.timeout = ctx.config.default_lock_timeout;
         l.expires = locks::clock::now() + l.timeout;
-        return lock_reply(http::status::created, l);
+        return lock_reply(http::status::created, l, ctx.config.path_prefix);
     }
     case http::verb::unlock: return empty_reply(http::status::no_content);
     // Asked to make a litter folder (.Trashes, .TemporaryItems) or remove litter: done, as far as the

@@ -67,17 +67,17 @@ request_header refresh_header(const request_header& req) {
 
 } // namespace
 
-reply lock_reply(http::status status, const locks::lock& l) {
+reply lock_reply(http::status status, const locks::lock& l, std::string_view prefix) {
     reply r;
     r.status = status;
     r.fields.set(http::field::content_type, "application/xml; charset=utf-8");
     r.fields.set(http::field::lock_token, "<" + l.token + ">");
     r.body = "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n<D:prop xmlns:D=\"DAV:\"><D:lockdiscovery>" +
-             activelock_xml(l, locks::clock::now()) + "</D:lockdiscovery></D:prop>\n";
+             activelock_xml(l, locks::clock::now(), prefix) + "</D:lockdiscovery></D:prop>\n";
     return r;
 }
 
-std::string activelock_xml(const locks::lock& l, locks::clock::time_point now) {
+std::string activelock_xml(const locks::lock& l, locks::clock::time_point now, std::string_view prefix) {
     std::string out = "<D:activelock><D:locktype><D:write/></D:locktype><D:lockscope>";
     out += l.exclusive ? "<D:exclusive/>" : "<D:shared/>";
     out += "</D:lockscope><D:depth>";
@@ -94,7 +94,7 @@ std::string activelock_xml(const locks::lock& l, locks::clock::time_point now) {
     out += "</D:timeout><D:locktoken><D:href>";
     xml::append_escaped(out, l.token);
     out += "</D:href></D:locktoken><D:lockroot><D:href>";
-    xml::append_escaped(out, href_for(l.root, false));
+    xml::append_escaped(out, href_for(l.root, false, prefix));
     out += "</D:href></D:lockroot></D:activelock>";
     return out;
 }
@@ -113,7 +113,7 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
             auto l = ctx.locks->find(token, now);
             if (!l || !l->covers(path.rel)) continue;
             if (auto refreshed = ctx.locks->refresh(token, timeout, now)) {
-                auto r = lock_reply(http::status::ok, *refreshed);
+                auto r = lock_reply(http::status::ok, *refreshed, ctx.config.path_prefix);
                 r.fields.erase(http::field::lock_token); // only a new lock announces its token
                 return r;
             }
@@ -143,9 +143,9 @@ outcome handle_lock(const request& req, const context& ctx, const resource_path&
     auto grant = ctx.locks->acquire({path.rel, *depth == depth::infinity, body->exclusive, body->owner_xml, timeout}, now);
     if (!grant.granted) {
         if (created && parent) fs::remove_file(*parent); // the empty resource this LOCK made goes with it
-        return condition_reply(http::status::locked, "no-conflicting-lock", {href_for(grant.conflict->root, false)});
+        return condition_reply(http::status::locked, "no-conflicting-lock", {href_for(grant.conflict->root, false, ctx.config.path_prefix)});
     }
-    return lock_reply(created ? http::status::created : http::status::ok, *grant.granted);
+    return lock_reply(created ? http::status::created : http::status::ok, *grant.granted, ctx.config.path_prefix);
 }
 
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path) {

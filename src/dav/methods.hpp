@@ -23,7 +23,7 @@ outcome handle_proppatch(const request& req, const context& ctx, const resource_
 outcome handle_lock(const request& req, const context& ctx, const resource_path& path);
 outcome handle_unlock(const request& req, const context& ctx, const resource_path& path);
 /** A granted LOCK's answer (RFC 4918 §9.10.1): Lock-Token and the lockdiscovery of `l`. */
-reply lock_reply(http::status status, const locks::lock& l);
+reply lock_reply(http::status status, const locks::lock& l, std::string_view prefix);
 
 /** Any method on desktop litter when it is hidden (--hide-os-litter): see litter.cpp. */
 outcome handle_os_litter(const request& req, const context& ctx, const resource_path& path);

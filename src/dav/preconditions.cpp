@@ -86,7 +86,7 @@ std::optional<reply> check_preconditions(const request_header& req, const contex
             if (auto info = ctx.tree.stat(path)) state.etag = http_util::etag_for(info->inode, info->size, info->modified);
             return state;
         };
-        if (!evaluate_if_header(*parsed, request_rel, host_of(req, ctx), ctx.tls, state_of))
+        if (!evaluate_if_header(*parsed, request_rel, host_of(req, ctx), ctx.tls, state_of, ctx.config.path_prefix))
             return error_reply(http::status::precondition_failed, "the If header's conditions are not met");
         submitted = submitted_tokens(*parsed);
     }
@@ -94,7 +94,7 @@ std::optional<reply> check_preconditions(const request_header& req, const contex
     std::vector<std::string> unsubmitted; // lock roots, as hrefs
     auto require = [&](const std::vector<locks::lock>& held) {
         if (!held.empty() && !any_submitted(held, submitted))
-            unsubmitted.push_back(href_for(held.front().root, false));
+            unsubmitted.push_back(href_for(held.front().root, false, ctx.config.path_prefix));
     };
     for (const auto& scope : scopes) {
         require(ctx.locks->covering(scope.rel, now));

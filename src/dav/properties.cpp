@@ -53,7 +53,7 @@ void write_supportedlock(writer& w, const xml::qname& name, const property_subje
 void write_lockdiscovery(writer& w, const xml::qname& name, const property_subject& s) {
     auto now = locks::clock::now();
     std::string inner;
-    for (const auto& l : s.ctx.locks->covering(s.rel, now)) inner += activelock_xml(l, now);
+    for (const auto& l : s.ctx.locks->covering(s.rel, now)) inner += activelock_xml(l, now, s.ctx.config.path_prefix);
     w.xml_property(name, inner);
 }
 

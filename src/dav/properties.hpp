@@ -40,7 +40,7 @@ xml::qname property_name(std::string_view key);
 /** Where the dead properties of `rel` live: its parent directory and its name (the root: itself). */
 fs::result<fs::xattr_target> xattr_target_for(const context& ctx, std::string_view rel, fs::unique_fd& holder);
 
-/** The DAV:activelock element for a lock (LOCK bodies and lockdiscovery). */
-std::string activelock_xml(const locks::lock& l, std::chrono::system_clock::time_point now);
+/** The DAV:activelock element for a lock (LOCK bodies and lockdiscovery), its lockroot under `prefix`. */
+std::string activelock_xml(const locks::lock& l, std::chrono::system_clock::time_point now, std::string_view prefix);
 
 } // namespace keepdav::dav

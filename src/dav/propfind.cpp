@@ -36,7 +36,7 @@ public:
         property_subject subject{rel, rel.substr(rel.rfind('/') + 1), info, ctx_};
         dead_.clear();
         if (auto stored = fs::read_properties(where)) dead_ = std::move(*stored);
-        out.begin_response(href_for(rel, info.is_directory()));
+        out.begin_response(href_for(rel, info.is_directory(), ctx_.config.path_prefix));
         switch (body_.type) {
         case xml::propfind_body::kind::allprop:
             out.begin_propstat();
@@ -183,7 +183,7 @@ void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const contex
     m.enter = m.enter && info && info->is_directory(); // gone or replaced since it was listed: not entered
     if (!info) {
         if (info.error() != boost::system::errc::no_such_file_or_directory)
-            out.response_status(href_for(member, m.type == fs::entry_type::directory),
+            out.response_status(href_for(member, m.type == fs::entry_type::directory, ctx.config.path_prefix),
                                 status_line(status_logged(info.error(), path_role::target, "PROPFIND member /" + member)));
         return;
     }

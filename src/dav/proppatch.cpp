@@ -33,7 +33,7 @@ reply proppatch_reply(const context& ctx, std::string_view rel, bool collection,
     for (std::size_t i = 0; i < updates.size(); ++i) by_result[results[i]].push_back(&updates[i].name);
     xml::multistatus_writer w;
     w.open();
-    w.begin_response(href_for(rel, collection));
+    w.begin_response(href_for(rel, collection, ctx.config.path_prefix));
     for (const auto& [result, names] : by_result) {
         w.begin_propstat();
         for (auto* name : names) w.empty_property(*name);

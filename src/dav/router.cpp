@@ -24,7 +24,9 @@ reply refuse_method(http::status status, const std::string& detail) {
 outcome handle(const request& req, const context& ctx) {
     // RFC 9110 §9.3.7: "OPTIONS *" asks about the server as a whole, not a resource.
     if (req.method() == http::verb::options && req.target() == "*") return handle_options(req, ctx, resource_path{});
-    auto path = parse_target(req.target());
+    auto path = parse_target(req.target(), ctx.config.path_prefix);
+    // Outside --prefix is nothing this server has: 404, as for any unmapped URL.
+    if (!path && path.error() == target_errc::outside_prefix) return error_reply(http::status::not_found);
     if (!path) {
         log::info(std::string(req.method_string()) + " " + std::string(req.target()) + ": 400 (" + path.error().message() + ")");
         return error_reply(http::status::bad_request, path.error().message());

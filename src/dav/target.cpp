@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <stdexcept>
 
 namespace keepdav::dav {
 
@@ -20,25 +21,39 @@ public:
         case target_errc::malformed: return "not a valid URL";
         case target_errc::forbidden_segment: return "path segment not allowed (\"..\", \".\", NUL or an encoded '/')";
         case target_errc::other_server: return "destination is on another server";
+        case target_errc::outside_prefix: return "not under the path this server serves (--prefix)";
         }
         return "unknown target error";
     }
 };
 
-boost::system::result<resource_path> from_url(const boost::urls::url_view& url) {
+/**
+ * The path beneath the root that `url` names. Under a prefix, its first segments must be the
+ * prefix's, compared decoded ("/d%61v" is "/dav"), and are taken off.
+ */
+boost::system::result<resource_path> from_url(const boost::urls::url_view& url, std::string_view prefix) {
     resource_path out;
     std::string rel;
     bool last_empty = false;
+    if (!prefix.empty()) prefix.remove_prefix(1);
     for (auto segment : url.segments()) {
         std::string decoded = segment;
         last_empty = decoded.empty();
         if (decoded.empty()) continue; // "a//b" means "a/b"
+        if (!prefix.empty()) {
+            auto end = std::min(prefix.find('/'), prefix.size());
+            if (decoded != prefix.substr(0, end)) return make_error_code(target_errc::outside_prefix);
+            prefix.remove_prefix(std::min(end + 1, prefix.size()));
+            last_empty = false;
+            continue;
+        }
         if (decoded == "." || decoded == ".." || decoded.find('/') != std::string::npos ||
             decoded.find('\0') != std::string::npos || decoded.find('\\') != std::string::npos)
             return make_error_code(target_errc::forbidden_segment);
         if (!rel.empty()) rel.push_back('/');
         rel.append(decoded);
     }
+    if (!prefix.empty()) return make_error_code(target_errc::outside_prefix);
     out.trailing_slash = last_empty || rel.empty();
     out.rel = std::move(rel);
     return out;
@@ -64,19 +79,19 @@ const boost::system::error_category& target_category() {
 
 boost::system::error_code make_error_code(target_errc e) { return {static_cast<int>(e), target_category()}; }
 
-boost::system::result<resource_path> parse_target(std::string_view target) {
+boost::system::result<resource_path> parse_target(std::string_view target, std::string_view prefix) {
     if (target.starts_with('/')) {
         auto url = boost::urls::parse_origin_form(target);
         if (!url) return make_error_code(target_errc::malformed);
-        return from_url(*url);
+        return from_url(*url, prefix);
     }
     auto url = boost::urls::parse_absolute_uri(target); // absolute-form (RFC 9112 §3.2.2)
     if (!url) return make_error_code(target_errc::malformed);
-    return from_url(*url);
+    return from_url(*url, prefix);
 }
 
 boost::system::result<resource_path> parse_destination(std::string_view destination, std::string_view host_header,
-                                                       bool tls) {
+                                                       bool tls, std::string_view prefix) {
     auto url = boost::urls::parse_uri_reference(destination);
     if (!url) return make_error_code(target_errc::malformed);
     if (url->has_scheme()) {
@@ -91,11 +106,12 @@ boost::system::result<resource_path> parse_destination(std::string_view destinat
     } else if (!url->is_path_absolute()) {
         return make_error_code(target_errc::malformed);
     }
-    return from_url(*url);
+    return from_url(*url, prefix);
 }
 
-std::string href_for(std::string_view rel, bool collection) {
-    std::string out = "/";
+std::string href_for(std::string_view rel, bool collection, std::string_view prefix) {
+    std::string out(prefix);
+    out.push_back('/');
     std::size_t start = 0;
     while (start < rel.size()) {
         auto end = rel.find('/', start);
@@ -105,6 +121,28 @@ std::string href_for(std::string_view rel, bool collection) {
         start = end + 1;
     }
     if (collection && !rel.empty()) out.push_back('/');
+    return out;
+}
+
+std::string normalize_prefix(std::string_view prefix) {
+    std::string out;
+    std::size_t start = 0;
+    while (start <= prefix.size()) {
+        auto end = std::min(prefix.find('/', start), prefix.size());
+        auto segment = prefix.substr(start, end - start);
+        start = end + 1;
+        bool edge = end == prefix.size() || start == 1; // "/dav/" and "dav" are welcome
+        if (segment.empty()) {
+            if (edge) continue;
+            throw std::invalid_argument("an empty segment (\"//\")");
+        }
+        if (segment == "." || segment == "..") throw std::invalid_argument("a \".\" or \"..\" segment");
+        for (char c : segment)
+            if (c == '%' || !boost::urls::pchars(c))
+                throw std::invalid_argument(std::string("the character '") + c + "' (letters, digits and -._~!$&'()*+,;=:@ only)");
+        out += "/";
+        out += segment;
+    }
     return out;
 }
 

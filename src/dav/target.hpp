@@ -14,21 +14,32 @@ struct resource_path {
     bool trailing_slash = false;
 };
 
-/** Parses an origin-form (or absolute-form) request-target. */
-boost::system::result<resource_path> parse_target(std::string_view target);
+/**
+ * Parses an origin-form (or absolute-form) request-target. With a `prefix` (--prefix: "/dav", see
+ * normalize_prefix), the share lives under it: its decoded leading segments must be the prefix's
+ * (else outside_prefix) and are taken off.
+ */
+boost::system::result<resource_path> parse_target(std::string_view target, std::string_view prefix = {});
 
 /**
  * Parses a Destination header: an absolute URI on this server (same scheme, host and port as
- * `host_header`) or an absolute path.
+ * `host_header`) or an absolute path; under `prefix` as parse_target.
  */
 boost::system::result<resource_path> parse_destination(std::string_view destination, std::string_view host_header,
-                                                       bool tls);
+                                                       bool tls, std::string_view prefix = {});
 
-/** The percent-encoded absolute path of `rel`, with a trailing slash for a collection. */
-std::string href_for(std::string_view rel, bool collection);
+/** The percent-encoded absolute path of `rel` (under `prefix`), with a trailing slash for a collection. */
+std::string href_for(std::string_view rel, bool collection, std::string_view prefix = {});
+
+/**
+ * --prefix as given to its normal form: one leading slash, no trailing one, "" for "/" or nothing
+ * ("dav/" -> "/dav"). Throws std::invalid_argument, saying why, for an empty segment, "." or "..",
+ * or a character outside RFC 3986 pchar (percent-escapes included: write the prefix unescaped).
+ */
+std::string normalize_prefix(std::string_view prefix);
 
 /** Error codes parse_* answers with, for the handler to tell the client why. */
-enum class target_errc { malformed = 1, forbidden_segment, other_server };
+enum class target_errc { malformed = 1, forbidden_segment, other_server, outside_prefix };
 boost::system::error_code make_error_code(target_errc e);
 const boost::system::error_category& target_category();
 

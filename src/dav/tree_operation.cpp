@@ -44,7 +44,7 @@ reply tree_operation_reply(http::status success, const std::vector<fs::member_fa
     writer.open();
     for (const auto& failure : failures) {
         auto status = status_logged(failure.error, path_role::destination, std::string(what) + " member /" + failure.rel);
-        writer.response_status(href_for(failure.rel, false), status_line(status));
+        writer.response_status(href_for(failure.rel, false, ctx.config.path_prefix), status_line(status));
         if (writer.data().size() > 64 * 1024) {
             body.write(writer.data());
             writer.data().clear();

@@ -26,8 +26,8 @@ dav::reply report_reply(http::status status, const monitor& m) {
 
 } // namespace
 
-std::optional<std::string> monitor_id_of(std::string_view target) {
-    auto path = dav::parse_target(target);
+std::optional<std::string> monitor_id_of(std::string_view target, std::string_view prefix) {
+    auto path = dav::parse_target(target, prefix);
     if (!path) return std::nullopt;
     std::string_view rel = path->rel;
     if (!rel.starts_with(monitor_namespace)) return std::nullopt;

@@ -20,9 +20,9 @@ constexpr std::string_view monitor_namespace = ".keepdav-operations";
 
 /**
  * The monitor id a request-target names ("" for the namespace itself), or nothing when the target is
- * not in the monitors' namespace and goes to the share as usual.
+ * not in the monitors' namespace (beneath --prefix `prefix`) and goes to the share as usual.
  */
-std::optional<std::string> monitor_id_of(std::string_view target);
+std::optional<std::string> monitor_id_of(std::string_view target, std::string_view prefix = {});
 
 /**
  * Answers a request for a monitor URL: GET/HEAD its JSON report; DELETE cancels a running operation
@@ -40,7 +40,7 @@ bool runs_async(const dav::request_header& head);
 /**
  * Starts `op` on `pool` under a new monitor owned by `user`, holding `claims` until it ends, and
  * answers the 202 (RFC 7240 §4.1: Preference-Applied; RFC 9110 §15.3.3) whose Location is the
- * monitor's URL beneath `base` ("https://host").
+ * monitor's URL beneath `base` ("https://host", or "https://host/dav" under --prefix).
  */
 dav::reply start_async(net::thread_pool& pool, dav::operation op, locks::path_locks::hold claims,
                        operation_monitors& monitors, std::string user, std::string_view base);

@@ -126,6 +126,10 @@ void instance::start() {
     }
     if (im.config.listen.empty()) throw std::runtime_error("no listen address");
     for (const auto& address : im.config.listen) {
+        if (!address.unix_path.empty() || address.inherited_fd >= 0) {
+            im.listeners.push_back(std::make_shared<server::listener>(contexts, address, *im.state, im.tls.get()));
+            continue;
+        }
         boost::system::error_code ec;
         auto ip = net::ip::make_address(address.host, ec);
         if (ec) throw std::runtime_error("bad listen address " + address.host + ": " + ec.message());
@@ -163,10 +167,7 @@ void instance::start() {
 
 std::vector<listen_address> instance::endpoints() const {
     std::vector<listen_address> out;
-    for (const auto& l : impl_->listeners) {
-        auto ep = l->local_endpoint();
-        out.push_back({ep.address().to_string(), ep.port()});
-    }
+    for (const auto& l : impl_->listeners) out.push_back(l->bound());
     return out;
 }
 

@@ -19,7 +19,7 @@ constexpr std::size_t max_status_uri_bytes = 2048;
 
 /**
  * `STATUS <absolute-URL>` pairs, space-separated, for the resources in `recent` (RFC 2518 §9.7),
- * as many as fit in max_status_uri_bytes; `base` is "scheme://host".
+ * as many as fit in max_status_uri_bytes; `base` is "scheme://host" (and --prefix).
  */
 std::string status_uri(const std::vector<dav::operation_progress::finished>& recent, std::string_view base);
 

@@ -30,7 +30,7 @@ public:
     /** What the 1xx of one request say, and where they are recorded. */
     struct content {
         std::shared_ptr<dav::operation_progress> progress;
-        std::string base;                              ///< "scheme://host", for Status-URI
+        std::string base;                              ///< "scheme://host" and --prefix, for Status-URI
         clock::time_point started;                     ///< the request's: 102s tell the time since
         std::optional<std::string> synthetic_item;     ///< test hooks: this item finished, per 102
         std::string who;                               ///< names the request in log lines

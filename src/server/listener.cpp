@@ -3,6 +3,7 @@
 #include "log.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
+#include "server/unix_socket.hpp"
 
 #include <boost/beast/core/bind_handler.hpp>
 
@@ -19,6 +20,32 @@ listener::listener(std::vector<net::io_context*> contexts, tcp::endpoint endpoin
     acceptor_.set_option(net::socket_base::reuse_address(true));
     acceptor_.bind(endpoint);
     acceptor_.listen(net::socket_base::max_listen_connections);
+    reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    auto local = acceptor_.local_endpoint();
+    bound_.host = local.address().to_string();
+    bound_.port = local.port();
+}
+
+listener::listener(std::vector<net::io_context*> contexts, const listen_address& where, shared_state& state,
+                   net::ssl::context* tls)
+    : contexts_(std::move(contexts)), acceptor_(*contexts_.front()), backoff_(acceptor_.get_executor()), state_(state),
+      tls_(tls) {
+    int fd = where.inherited_fd;
+    if (fd >= 0) {
+        bound_ = describe_inherited(fd);
+    } else {
+        socket_file_ = std::make_unique<unix_socket_file>(where.unix_path, where.unix_mode);
+        fd = socket_file_->release_fd();
+        bound_ = where;
+    }
+    ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+    bool v6 = bound_.unix_path.empty() && bound_.host.find(':') != std::string::npos;
+    boost::system::error_code ec;
+    acceptor_.assign(v6 ? tcp::v6() : tcp::v4(), fd, ec);
+    if (ec) {
+        ::close(fd);
+        throw std::runtime_error("cannot accept on descriptor " + std::to_string(fd) + ": " + ec.message());
+    }
     reserve_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 }
 

@@ -9,6 +9,7 @@
 #include "server/async_operations.hpp"
 #include "server/interim_sender.hpp"
 #include "server/operation_runner.hpp"
+#include "server/peer.hpp"
 #include "server/read_failure.hpp"
 #include "server/request_hold.hpp"
 #include "server/request_origin.hpp"
@@ -56,10 +57,9 @@ class session : public session_base, public std::enable_shared_from_this<session
 public:
     session(Stream&& stream, shared_state& state)
         : stream_(std::move(stream)), state_(state), interims_(stream_), hold_(stream_.get_executor()) {
-        error_code ec;
-        auto remote = lowest().socket().remote_endpoint(ec);
-        record_.summary().peer = ec ? std::string("-") : remote.address().to_string();
-        trusted_peer_ = !ec && state_.proxies.contains(remote.address());
+        auto remote = peer_of(lowest().socket().native_handle());
+        record_.summary().peer = remote.name;
+        trusted_peer_ = remote.local_socket || (remote.address && state_.proxies.contains(*remote.address));
     }
 
     ~session() override { state_.remove(this); }
@@ -191,7 +191,7 @@ private:
             return send_final(std::move(*refusal));
         }
         // The monitors of asynchronous operations are not files: answered here, whatever the method.
-        if (auto monitor_id = monitor_id_of(header_parser_->get().target())) {
+        if (auto monitor_id = monitor_id_of(header_parser_->get().target(), state_.config.path_prefix)) {
             if (!header_parser_->is_done()) keep_alive_ = false; // a body (none is expected) stays unread
             return send_final(serve_monitor(header_parser_->get().method(), *monitor_id, record_.summary().user, state_.monitors));
         }
@@ -343,7 +343,7 @@ private:
      */
     void carry_out(std::function<dav::outcome()> work) {
         auto origin = request_origin_();
-        auto claims = dav::claims_for(request_head(), origin.https, origin.host);
+        auto claims = dav::claims_for(request_head(), origin.https, origin.host, state_.config.path_prefix);
         if (claims.empty()) return run_work(std::move(work));
         claims_ = state_.path_locks.acquire(std::move(claims), [weak = this->weak_from_this(), ex = stream_.get_executor()] {
             net::post(ex, [weak] {
@@ -366,7 +366,7 @@ private:
         if (auto* op = std::get_if<dav::operation>(&result); op && runs_async(request_head())) {
             // RFC 7240 §4.1: answered 202 now; the operation runs on, under a monitor, with its claims.
             result = start_async(state_.fs_pool, std::move(*op), std::move(claims_), state_.monitors, record_.summary().user,
-                                 request_origin_().base());
+                                 request_origin_().base() + state_.config.path_prefix);
         } else if (op) {
             if (phase_ != phase::running)
                 begin_waiting(op->progress, interim_settings());
@@ -401,8 +401,8 @@ private:
         watch_client();
         std::optional<std::string> synthetic; // test hooks: the held request itself, as finished progress
         if (hooks_ && hooks_->status_uri) // the request's own path
-            if (auto path = dav::parse_target(record_.summary().target)) synthetic = path->rel;
-        interims_.start(settings, {std::move(progress), request_origin_().base(), record_.started(), std::move(synthetic), who(), &record_.summary().interims},
+            if (auto path = dav::parse_target(record_.summary().target, state_.config.path_prefix)) synthetic = path->rel;
+        interims_.start(settings, {std::move(progress), request_origin_().base() + state_.config.path_prefix, record_.started(), std::move(synthetic), who(), &record_.summary().interims},
                         state_.config.write_timeout, this->shared_from_this(),
                         guarded([self = this->shared_from_this()](bool final_due) {
                             if (final_due) return self->write_final();

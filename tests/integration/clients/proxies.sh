@@ -17,6 +17,7 @@
 # without 102s HAProxy gives up (504).
 set -u
 . "$(dirname "$0")/spawn_server.sh"
+. "$(dirname "$0")/nginx_conf.sh"
 for tool in haproxy apache2 caddy nginx lighttpd varnishd curl python3; do
     command -v "$tool" >/dev/null || { echo "FAIL: $tool is not installed (tools/install-deps.sh)"; exit 1; }
 done
@@ -120,26 +121,10 @@ EOF
     start_proxy haproxy haproxy -f "$tmp/haproxy.cfg" -db
 }
 run_nginx() {
-    port=$(free_port); mkdir -p "$tmp/nginx"
-    cat >"$tmp/nginx/nginx.conf" <<EOF
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx-error.log;
-events {}
-http {
-	access_log off;
-	client_body_temp_path $tmp/nginx/body;
-	proxy_temp_path $tmp/nginx/proxy;
-	fastcgi_temp_path $tmp/nginx/fastcgi;
-	uwsgi_temp_path $tmp/nginx/uwsgi;
-	scgi_temp_path $tmp/nginx/scgi;
-	server {
-		listen 127.0.0.1:$port;
-		# The Host the client used, so that a Destination naming the proxy names keepdav too.
-		location / { proxy_pass http://$upstream; proxy_set_header Host \$http_host; }
-	}
-}
-EOF
-    start_proxy nginx nginx -p "$tmp/nginx/" -e "$tmp/nginx-error.log" -c "$tmp/nginx/nginx.conf" -g 'daemon off;'
+    port=$(free_port)
+    # The Host the client used, so that a Destination naming the proxy names keepdav too.
+    nginx_conf "$tmp/nginx" "$port" "location / { proxy_pass http://$upstream; proxy_set_header Host \$http_host; }"
+    start_proxy nginx nginx_foreground "$tmp/nginx"
 }
 
 run_lighttpd() {

@@ -64,3 +64,48 @@ TEST_CASE("hrefs are percent-encoded per segment", "[unit][target]") {
     // What href_for writes, parse_target reads back.
     CHECK(parse_target(href_for("x y/#?%/\xC3\xBC", false))->rel == "x y/#?%/\xC3\xBC");
 }
+
+TEST_CASE("under --prefix, a target's leading segments must be the prefix's and are taken off", "[unit][target]") {
+    auto [target, rel, slash] = GENERATE(table<std::string, std::string, bool>({
+        {"/dav", "", true},
+        {"/dav/", "", true},
+        {"/dav/a/b", "a/b", false},
+        {"/d%61v/a/", "a", true}, // compared decoded
+        {"//dav//a", "a", false},
+        {"http://host/dav/x", "x", false},
+    }));
+    CAPTURE(target);
+    auto path = parse_target(target, "/dav");
+    REQUIRE(path);
+    CHECK(path->rel == rel);
+    CHECK(path->trailing_slash == slash);
+    CHECK(parse_target("/a/b/c", "/a/b")->rel == "c");
+    for (std::string outside : {"/", "/davx/a", "/da", "/a/dav", "/DAV/a", "http://host/x"}) {
+        CAPTURE(outside);
+        CHECK(parse_target(outside, "/dav").error() == target_errc::outside_prefix);
+    }
+    CHECK(parse_target("/a/x", "/a/b").error() == target_errc::outside_prefix);
+}
+
+TEST_CASE("under --prefix, Destinations and hrefs carry the prefix", "[unit][target]") {
+    CHECK(parse_destination("http://host:8080/dav/d", "host:8080", false, "/dav")->rel == "d");
+    CHECK(parse_destination("/dav/a/b/", "host", false, "/dav")->rel == "a/b");
+    CHECK(parse_destination("/d", "host", false, "/dav").error() == target_errc::outside_prefix);
+    CHECK(parse_destination("http://other/dav/d", "host", false, "/dav").error() == target_errc::other_server);
+    CHECK(href_for("", true, "/dav") == "/dav/");
+    CHECK(href_for("a b", false, "/dav") == "/dav/a%20b");
+    CHECK(href_for("a", true, "/x/y") == "/x/y/a/");
+    CHECK(parse_target(href_for("x y/\xC3\xBC", false, "/p"), "/p")->rel == "x y/\xC3\xBC");
+}
+
+TEST_CASE("the prefix is normalised to one leading slash and none trailing, and checked", "[unit][target]") {
+    CHECK(normalize_prefix("/") == "");
+    CHECK(normalize_prefix("") == "");
+    CHECK(normalize_prefix("/dav") == "/dav");
+    CHECK(normalize_prefix("dav/") == "/dav");
+    CHECK(normalize_prefix("/a/b-c_d.e~f/") == "/a/b-c_d.e~f");
+    for (std::string bad : {"/a//b", "//", "/a/../b", "/.", "/a b", "/a%20b", "/a?b", "/a#b", "/caf\xC3\xA9"}) {
+        CAPTURE(bad);
+        CHECK_THROWS_AS(normalize_prefix(bad), std::invalid_argument);
+    }
+}

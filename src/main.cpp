@@ -63,6 +63,27 @@ void raise_descriptor_limit() {
     }
 }
 
+/** Failed-login throttling and the metrics endpoint: their options, and their checks once parsed. */
+struct guard_options {
+    std::string metrics_listen;
+
+    po::options_description describe(keepdav::server_config& config) {
+        po::options_description d("Logins and metrics");
+        d.add_options()
+            ("max-login-failures", po::value(&config.max_login_failures)->value_name("N")->default_value(config.max_login_failures),
+             "failed logins allowed per client address per minute (with --auth-file); beyond, 429 Too Many "
+             "Requests with Retry-After, the password unchecked (0: no limit)")
+            ("metrics-listen", po::value(&metrics_listen)->value_name("HOST:PORT"),
+             "serve Prometheus metrics at GET /metrics on this separate address (default: off)");
+        return d;
+    }
+
+    void apply(keepdav::server_config& config) const {
+        if (config.max_login_failures > 1000000) throw po::error("--max-login-failures must be 0 to 1000000");
+        if (!metrics_listen.empty()) config.metrics_listen = parse_listen(metrics_listen);
+    }
+};
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -151,6 +172,8 @@ int main(int argc, char** argv) {
         ("fs-threads", po::value(&config.fs_threads)->value_name("N"),
          "file system worker threads for long operations (default: 4 per core, at least 4)")
         ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
+    guard_options guards;
+    options.add(guards.describe(config));
 
     try {
         po::variables_map vm;
@@ -161,6 +184,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (root.empty()) throw po::error("--root DIR is required");
+        guards.apply(config);
         config.root = root;
         if (listen.empty()) listen.push_back("127.0.0.1:8080");
         for (const auto& l : listen) config.listen.push_back(parse_listen(l));

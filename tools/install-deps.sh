@@ -8,6 +8,7 @@ packages=(
     litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
     clang libclang-rt-14-dev
     haproxy apache2 caddy nginx lighttpd varnish
+    fail2ban prometheus wrk
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

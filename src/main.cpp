@@ -33,17 +33,17 @@ std::chrono::milliseconds seconds_option(double value, const char* name) {
     return std::chrono::milliseconds(static_cast<long long>(std::llround(value * 1000)));
 }
 
-keepdav::listen_address parse_listen(const std::string& text) {
+keepdav::listen_address parse_listen(const std::string& text, const std::string& option = "--listen") {
     auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0)
-        throw po::error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
+        throw po::error(option + " wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     std::string port = text.substr(colon + 1);
     char* end = nullptr;
     long value = std::strtol(port.c_str(), &end, 10);
     if (port.empty() || *end != 0 || value < 0 || value > 65535)
-        throw po::error("--listen: port must be 0-65535 (got \"" + port + "\")");
+        throw po::error(option + ": port must be 0-65535 (got \"" + port + "\")");
     return {host, static_cast<std::uint16_t>(value)};
 }
 
@@ -80,7 +80,7 @@ struct guard_options {
 
     void apply(keepdav::server_config& config) const {
         if (config.max_login_failures > 1000000) throw po::error("--max-login-failures must be 0 to 1000000");
-        if (!metrics_listen.empty()) config.metrics_listen = parse_listen(metrics_listen);
+        if (!metrics_listen.empty()) config.metrics_listen = parse_listen(metrics_listen, "--metrics-listen");
     }
 };
 

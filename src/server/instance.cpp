@@ -213,10 +213,11 @@ void instance::stop() {
     }
     im.sweep.request_stop();
     im.state->fs_pool.join(); // operations see their stop token and return
-    if (im.state->logins) im.state->logins->join();
     im.work.clear();
     for (auto& context : im.contexts) context->stop();
     for (auto& t : im.threads) t.join();
+    // No I/O thread can start a check any more; a check's completion goes to a stopped context.
+    if (im.state->logins) im.state->logins->stop();
     im.cache_sweepers.clear();
     im.threads.clear();
     im.listeners.clear();

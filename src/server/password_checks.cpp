@@ -45,9 +45,17 @@ std::size_t password_checks::digest_hash::operator()(const digest& d) const noex
 }
 
 password_checks::password_checks(password_verifier verify, unsigned max_failures_per_minute, unsigned threads)
-    : verify_(std::move(verify)), throttle_(max_failures_per_minute), pool_(std::max(1u, threads)) {
+    : verify_(std::move(verify)), throttle_(max_failures_per_minute),
+      pool_(std::make_unique<net::thread_pool>(std::max(1u, threads))) {
     if (RAND_bytes(key_.data(), static_cast<int>(key_.size())) != 1)
         throw std::runtime_error("no random bytes for the credential cache key");
+}
+
+void password_checks::stop() {
+    if (!pool_) return;
+    pool_->stop();
+    pool_->join();
+    pool_.reset(); // destroys the queued checks, and with them their connections' last references
 }
 
 password_checks::digest password_checks::keyed(std::string_view credentials) const {

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -60,9 +61,13 @@ public:
      */
     login_outcome slow(std::string_view authorization, const std::string& client);
 
-    net::thread_pool& pool() { return pool_; }
-    /** Waits for the checks under way (at shutdown, before the I/O threads go). */
-    void join() { pool_.join(); }
+    net::thread_pool& pool() { return *pool_; }
+    /**
+     * At shutdown, once the I/O threads are gone but their contexts still exist: waits for the
+     * checks under way and drops those not started (with the connections they hold), which a storm
+     * may have queued by the hundred.
+     */
+    void stop();
 
     std::uint64_t failed_count() const { return failed_.load(std::memory_order_relaxed); }
     std::uint64_t throttled_count() const { return throttled_.load(std::memory_order_relaxed); }
@@ -83,7 +88,7 @@ private:
     std::unordered_map<digest, clock::time_point, digest_hash> verified_; ///< digest -> until
     std::atomic<std::uint64_t> failed_{0};
     std::atomic<std::uint64_t> throttled_{0};
-    net::thread_pool pool_;
+    std::unique_ptr<net::thread_pool> pool_;
 };
 
 /**

@@ -93,7 +93,7 @@ async def run_one(port, rate, seconds):
 
 def start_server(binary, root, users, throttle):
     args = [binary, "--root", root, "--listen", "127.0.0.1:0", "--state-dir", "none", "--auth-file", users,
-            "--access-log", "off"]
+            "--access-log", "off", "--shutdown-grace", "1"]
     if throttle == "on":
         args += ["--max-login-failures", "10"]
     elif throttle == "off":

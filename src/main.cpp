@@ -35,25 +35,25 @@ std::chrono::milliseconds seconds_option(double value, const char* name) {
     return std::chrono::milliseconds(static_cast<long long>(std::llround(value * 1000)));
 }
 
-keepdav::listen_address parse_listen(const std::string& text) {
+keepdav::listen_address parse_listen(const std::string& text, const std::string& option = "--listen") {
     if (text.starts_with("unix:")) {
         keepdav::listen_address unix_socket;
         unix_socket.unix_path = text.substr(5);
         // sockaddr_un holds 108 bytes, its terminating NUL included.
         if (unix_socket.unix_path.empty() || unix_socket.unix_path.native().size() > 107)
-            throw po::error("--listen unix:PATH wants a path of 1 to 107 bytes (got \"" + text + "\")");
+            throw po::error(option + " unix:PATH wants a path of 1 to 107 bytes (got \"" + text + "\")");
         return unix_socket;
     }
     auto colon = text.rfind(':');
     if (colon == std::string::npos || colon == 0)
-        throw po::error("--listen wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
+        throw po::error(option + " wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
     std::string host = text.substr(0, colon);
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
     std::string port = text.substr(colon + 1);
     char* end = nullptr;
     long value = std::strtol(port.c_str(), &end, 10);
     if (port.empty() || *end != 0 || value < 0 || value > 65535)
-        throw po::error("--listen: port must be 0-65535 (got \"" + port + "\")");
+        throw po::error(option + ": port must be 0-65535 (got \"" + port + "\")");
     return {host, static_cast<std::uint16_t>(value)};
 }
 
@@ -81,6 +81,28 @@ void add_file_manager_options(po::options_description& options, keepdav::server_
          "Thumbs.db, desktop.ini) out of the share: never listed or served, a PUT or MKCOL of it succeeds "
          "without storing anything (default: off)");
 }
+/** Failed-login throttling and the metrics endpoint: their options, and their checks once parsed. */
+struct guard_options {
+    std::string metrics_listen;
+
+    po::options_description describe(keepdav::server_config& config) {
+        po::options_description d("Logins and metrics");
+        d.add_options()
+            ("max-login-failures", po::value(&config.max_login_failures)->value_name("N")->default_value(config.max_login_failures),
+             "failed logins allowed per client address per minute (with --auth-file); beyond, 429 Too Many "
+             "Requests with Retry-After, the password unchecked (0: no limit)")
+            ("metrics-listen", po::value(&metrics_listen)->value_name("HOST:PORT"),
+             "serve Prometheus metrics at GET /metrics on this separate address (default: off)");
+        return d;
+    }
+
+    void apply(keepdav::server_config& config) const {
+        if (config.max_login_failures > 1000000) throw po::error("--max-login-failures must be 0 to 1000000");
+        if (metrics_listen.empty()) return;
+        config.metrics_listen = parse_listen(metrics_listen, "--metrics-listen");
+        if (!config.metrics_listen->unix_path.empty()) throw po::error("--metrics-listen takes HOST:PORT, not a unix socket");
+    }
+};
 
 } // namespace
 
@@ -174,6 +196,8 @@ int main(int argc, char** argv) {
         ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
     add_file_manager_options(options, config);
     keepdav::add_service_options(options, service);
+    guard_options guards;
+    options.add(guards.describe(config));
 
     try {
         po::variables_map vm;
@@ -188,6 +212,7 @@ int main(int argc, char** argv) {
             return 0;
         }
         if (root.empty()) throw po::error("--root DIR is required");
+        guards.apply(config);
         config.root = root;
         // Socket activation: systemd's sockets are served, with any --listen besides.
         for (int fd : keepdav::inherited_sockets()) {

@@ -11,6 +11,7 @@ packages=(
     chromium
     # running as a service: sd-daemon, socket activation and unit checks, the man page, the package
     libsystemd-dev systemd help2man man-db dpkg-dev lintian
+    fail2ban prometheus wrk
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
 missing=()

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <stop_token>
 #include <string>
 #include <string_view>
@@ -82,6 +83,10 @@ struct server_config {
     /** An htpasswd file: when set, every request needs Basic credentials from it (else 401). */
     std::filesystem::path auth_file;
     std::string auth_realm = "keepdav";
+    /** Failed logins allowed per client address per minute; beyond, 429 unchecked (0: no limit). */
+    unsigned max_login_failures = 10;
+    /** Where GET /metrics (Prometheus text format) is served; none: not served. */
+    std::optional<listen_address> metrics_listen;
     /** Every method that writes answers 403. */
     bool read_only = false;
     std::chrono::milliseconds header_timeout{30000};

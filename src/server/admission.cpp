@@ -2,24 +2,31 @@
 
 #include "http/framing.hpp"
 #include "log.hpp"
-#include "server/shared_state.hpp"
 
 namespace keepdav::server {
 
-admission admit(const http::request_header<>& head, shared_state& state, std::string_view who) {
+std::optional<admission> admit_framing(const http::request_header<>& head, shared_state& state, std::string_view who) {
     if (auto refusal = http_util::check_request_framing(head)) {
         // Whatever follows on this connection cannot be told apart from this request's body.
         log::info(std::string(who) + ": " + refusal->reason);
         auto r = dav::error_reply(refusal->status, refusal->reason);
         r.close_connection = true;
-        return {std::move(r), std::nullopt};
+        return admission{std::move(r), std::nullopt};
     }
     if (state.config.request_header_hook) state.config.request_header_hook(head.target());
-    auto credentials = head[http::field::authorization];
-    if (state.auth && !state.auth->verify(credentials)) {
+    return std::nullopt;
+}
+
+admission admit_login(const http::request_header<>& head, shared_state& state, std::string_view who, const login_outcome& login) {
+    using kind = login_outcome::kind;
+    if (login.result == kind::throttled) {
+        // RFC 6585 §4: refused unchecked; Retry-After says when this address may try again.
+        auto r = dav::error_reply(http::status::too_many_requests, "too many failed logins from this address");
+        r.fields.set(http::field::retry_after, std::to_string(login.retry_after.count()));
+        return {std::move(r), std::nullopt};
+    }
+    if (login.result != kind::ok) {
         // RFC 7617: every request needs credentials.
-        if (!credentials.empty())
-            log::info(std::string(who) + ": wrong credentials for user \"" + basic_auth::user_of(credentials) + "\"");
         auto r = dav::error_reply(http::status::unauthorized, "credentials required");
         r.fields.set(http::field::www_authenticate, "Basic realm=\"" + state.config.auth_realm + "\", charset=\"UTF-8\"");
         return {std::move(r), std::nullopt};

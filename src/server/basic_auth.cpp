@@ -4,7 +4,6 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/sha.h>
 
 #include <crypt.h>
 
@@ -15,8 +14,6 @@
 namespace keepdav::server {
 
 namespace {
-
-constexpr auto remember_for = std::chrono::minutes(5);
 
 bool supported(std::string_view hash) {
     for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
@@ -36,7 +33,9 @@ std::optional<std::string> base64_decode(std::string_view text) {
     return out;
 }
 
-std::optional<std::pair<std::string, std::string>> credentials(std::string_view authorization) {
+} // namespace
+
+std::optional<std::pair<std::string, std::string>> basic_auth::credentials(std::string_view authorization) {
     authorization = http_util::trim_ows(authorization);
     auto space = authorization.find(' ');
     if (space == std::string_view::npos) return std::nullopt;
@@ -50,14 +49,6 @@ std::optional<std::pair<std::string, std::string>> credentials(std::string_view 
     if (colon == std::string::npos) return std::nullopt;
     return std::make_pair(decoded->substr(0, colon), decoded->substr(colon + 1));
 }
-
-std::string digest(std::string_view text) {
-    unsigned char out[SHA256_DIGEST_LENGTH];
-    SHA256(reinterpret_cast<const unsigned char*>(text.data()), text.size(), out);
-    return std::string(reinterpret_cast<char*>(out), sizeof out);
-}
-
-} // namespace
 
 boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
     std::ifstream in(file);
@@ -90,34 +81,16 @@ std::string basic_auth::user_of(std::string_view authorization) {
     return c ? c->first : std::string("-");
 }
 
-bool basic_auth::check(const std::string& user, const std::string& password) {
+password_verdict basic_auth::check(const std::string& user, const std::string& password) const {
     auto it = users_.find(user);
     const std::string& hash = it == users_.end() ? decoy_hash_ : it->second;
     auto data = std::make_unique<crypt_data>();
     const char* computed = ::crypt_r(password.c_str(), hash.c_str(), data.get());
-    if (!computed || computed[0] == '*') return false;
+    if (it == users_.end()) return password_verdict::unknown_user;
+    if (!computed || computed[0] == '*') return password_verdict::wrong_password;
     std::string_view result(computed);
     bool same = result.size() == hash.size() && CRYPTO_memcmp(result.data(), hash.data(), hash.size()) == 0;
-    return same && it != users_.end();
-}
-
-bool basic_auth::verify(std::string_view authorization) {
-    auto c = credentials(authorization);
-    if (!c) return false;
-    auto key = digest(std::string(http_util::trim_ows(authorization)));
-    auto now = std::chrono::steady_clock::now();
-    {
-        std::lock_guard lock(mutex_);
-        if (auto it = verified_.find(key); it != verified_.end()) {
-            if (it->second > now) return true;
-            verified_.erase(it);
-        }
-    }
-    if (!check(c->first, c->second)) return false;
-    std::lock_guard lock(mutex_);
-    if (verified_.size() > 10000) verified_.clear(); // bounded: forget everyone rather than grow
-    verified_[key] = now + remember_for;
-    return true;
+    return same ? password_verdict::ok : password_verdict::wrong_password;
 }
 
 } // namespace keepdav::server

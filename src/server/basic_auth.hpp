@@ -1,36 +1,42 @@
 #pragma once
 // HTTP Basic authentication (RFC 7617) against an htpasswd file. Hashes are checked with the
 // system's crypt (libxcrypt: bcrypt $2y$/$2b$, SHA-crypt $5$/$6$, yescrypt $y$), results compared in
-// constant time; a successful check is remembered for a while so that bcrypt's deliberate slowness
-// is paid once per client and password, not once per request.
+// constant time. Checks are slow by design (bcrypt): server/password_checks runs them off the I/O
+// threads and remembers the good ones.
 #include <boost/system/result.hpp>
 
-#include <chrono>
 #include <filesystem>
-#include <mutex>
+#include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace keepdav::server {
+
+/** What a user table says of one (user, password). */
+enum class password_verdict { ok, wrong_password, unknown_user };
 
 class basic_auth {
 public:
     /** Reads `file` ("user:hash" per line); a line in a form this server cannot check is an error. */
     static boost::system::result<std::unique_ptr<basic_auth>, std::string> load(const std::filesystem::path& file);
 
-    /** True when the Authorization header's value names a user of the file with the right password. */
-    bool verify(std::string_view authorization);
+    /**
+     * Hashes `password` as `user`'s entry says (an unknown user against a decoy entry of the same
+     * cost, so that a wrong name takes as long as a wrong password). Thread-safe; slow.
+     */
+    password_verdict check(const std::string& user, const std::string& password) const;
+
+    /** The (user, password) of a `Basic` Authorization value, or nothing when it is not one. */
+    static std::optional<std::pair<std::string, std::string>> credentials(std::string_view authorization);
 
     /** The user name in an Authorization header (for logs), or "-". */
     static std::string user_of(std::string_view authorization);
 
 private:
-    bool check(const std::string& user, const std::string& password);
-
     std::unordered_map<std::string, std::string> users_;
     std::string decoy_hash_;
-    std::mutex mutex_;
-    std::unordered_map<std::string, std::chrono::steady_clock::time_point> verified_; ///< digest -> until
 };
 
 } // namespace keepdav::server

@@ -3,6 +3,7 @@
 #include "fs/tree_ops.hpp"
 #include "server/descriptor_budget.hpp"
 #include "server/listener.hpp"
+#include "server/metrics_endpoint.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
 
@@ -55,6 +56,7 @@ struct instance::impl {
     std::vector<net::executor_work_guard<net::io_context::executor_type>> work;
     std::vector<std::unique_ptr<net::steady_timer>> cache_sweepers; ///< one per context
     std::vector<std::shared_ptr<server::listener>> listeners;
+    std::shared_ptr<server::metrics_endpoint> metrics; ///< null without --metrics-listen
     std::vector<std::thread> threads;
     bool running = false;
     std::stop_source sweep; ///< stops the start-up sweep for leftovers at shutdown
@@ -100,6 +102,10 @@ void instance::start() {
         auto auth = server::basic_auth::load(im.config.auth_file);
         if (!auth) throw std::runtime_error(auth.error());
         im.state->auth = std::move(*auth);
+        // Half the cores at most hash passwords, so a storm of guesses leaves the others to serve.
+        im.state->logins = std::make_unique<server::password_checks>(
+            [users = im.state->auth.get()](const std::string& user, const std::string& password) { return users->check(user, password); },
+            im.config.max_login_failures, std::max(1u, cores() / 2));
     }
     if (!im.config.tls_cert.empty() || !im.config.tls_key.empty()) {
         if (im.config.tls_cert.empty() || im.config.tls_key.empty())
@@ -142,6 +148,22 @@ void instance::start() {
         }
     }
     for (auto& l : im.listeners) l->start();
+    if (const auto& m = im.config.metrics_listen) {
+        boost::system::error_code ec;
+        auto ip = net::ip::make_address(m->host, ec);
+        if (ec) throw std::runtime_error("bad metrics address " + m->host + ": " + ec.message());
+        try {
+            im.metrics = std::make_shared<server::metrics_endpoint>(*contexts.front(), tcp::endpoint(ip, m->port),
+                                                                    [state = im.state.get()] { return state->metrics_page(); });
+        } catch (const boost::system::system_error& e) {
+            throw std::runtime_error("cannot listen for metrics on " + m->host + ":" + std::to_string(m->port) + ": " +
+                                     e.code().message());
+        }
+        im.metrics->start();
+        auto ep = im.metrics->local_endpoint();
+        auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
+        log::info("metrics on " + host + ":" + std::to_string(ep.port()) + " (GET /metrics)");
+    }
     // Crash leftovers (only where a file system has no O_TMPFILE) go in the background.
     net::post(im.state->fs_pool, [state = im.state.get(), stop = im.sweep.get_token()] {
         if (auto n = fs::remove_leftovers(state->tree, stop))
@@ -176,6 +198,7 @@ void instance::stop() {
     if (!im.running) return;
     im.running = false;
     for (auto& l : im.listeners) l->stop();
+    if (im.metrics) im.metrics->stop();
     for (auto& s : im.state->sessions()) server::close_when_idle(s);
     auto deadline = std::chrono::steady_clock::now() + im.config.shutdown_grace;
     if (!im.state->wait_until_empty(deadline)) {
@@ -194,9 +217,12 @@ void instance::stop() {
     im.work.clear();
     for (auto& context : im.contexts) context->stop();
     for (auto& t : im.threads) t.join();
+    // No I/O thread can start a check any more; a check's completion goes to a stopped context.
+    if (im.state->logins) im.state->logins->stop();
     im.cache_sweepers.clear();
     im.threads.clear();
     im.listeners.clear();
+    im.metrics.reset();
     im.contexts.clear(); // destroys what handlers were left, and with them their sessions
     im.state.reset();
 }

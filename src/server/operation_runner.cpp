@@ -2,9 +2,25 @@
 
 #include "log.hpp"
 
+#include <atomic>
+
 namespace keepdav::server {
 
+namespace {
+
+std::atomic<long> running{0};
+
+struct count_running {
+    count_running() { running.fetch_add(1, std::memory_order_relaxed); }
+    ~count_running() { running.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+} // namespace
+
+long operations_running() { return running.load(std::memory_order_relaxed); }
+
 dav::reply run_to_reply(dav::operation& op, std::stop_token stop) {
+    count_running counted;
     dav::operation_context context{stop, *op.progress};
     dav::reply r;
     try {

@@ -14,6 +14,9 @@ namespace keepdav::server {
 /** Runs `op` on the calling thread; what it throws becomes a logged 500. */
 dav::reply run_to_reply(dav::operation& op, std::stop_token stop);
 
+/** Long operations inside run_to_reply now, in this process (a gauge for the metrics). */
+long operations_running();
+
 template <class Executor, class Done>
 void run_operation(net::thread_pool& pool, dav::operation op, std::stop_token stop, locks::path_locks::hold claims,
                    Executor reply_to, Done done) {

@@ -1,7 +1,10 @@
 #include "server/request_origin.hpp"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/url/parse.hpp>
+
+#include <algorithm>
 
 namespace keepdav::server {
 
@@ -39,6 +42,33 @@ bool plain_authority(std::string_view host) {
     return a && !a->has_userinfo() && !a->encoded_host().empty();
 }
 
+/** A parameter of Forwarded's last element (RFC 7239 §4), unquoted; empty when it has none. */
+std::string forwarded_parameter(std::string_view forwarded, std::string_view wanted) {
+    std::string value;
+    for (auto rest = last_member(forwarded); !rest.empty();) {
+        auto semi = rest.find(';');
+        auto pair = trim(rest.substr(0, semi));
+        rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
+        auto eq = pair.find('=');
+        if (eq != std::string_view::npos && beast::iequals(trim(pair.substr(0, eq)), wanted))
+            value = unquote(trim(pair.substr(eq + 1)));
+    }
+    return value;
+}
+
+/** A node of Forwarded's for= or of X-Forwarded-For, as an address: `[v6]:port`, `v4:port`, or bare. */
+std::string node_address(std::string_view node) {
+    if (node.starts_with('[')) {
+        auto close = node.find(']');
+        node = close == std::string_view::npos ? std::string_view() : node.substr(1, close - 1);
+    } else if (std::count(node.begin(), node.end(), ':') == 1) {
+        node = node.substr(0, node.find(':'));
+    }
+    boost::system::error_code ec;
+    auto address = boost::asio::ip::make_address(std::string(node), ec);
+    return ec ? std::string() : address.to_string();
+}
+
 } // namespace
 
 std::optional<request_origin> parse_public_url(std::string_view url) {
@@ -60,16 +90,8 @@ request_origin origin_of(const http::fields& fields, bool tls, bool trusted_peer
     if (!trusted_peer) return o;
     std::string proto, host;
     if (auto forwarded = fields["Forwarded"]; !forwarded.empty()) {
-        for (auto rest = last_member(forwarded); !rest.empty();) {
-            auto semi = rest.find(';');
-            auto pair = trim(rest.substr(0, semi));
-            rest = semi == std::string_view::npos ? std::string_view() : rest.substr(semi + 1);
-            auto eq = pair.find('=');
-            if (eq == std::string_view::npos) continue;
-            auto name = trim(pair.substr(0, eq));
-            if (beast::iequals(name, "proto")) proto = unquote(trim(pair.substr(eq + 1)));
-            else if (beast::iequals(name, "host")) host = unquote(trim(pair.substr(eq + 1)));
-        }
+        proto = forwarded_parameter(forwarded, "proto");
+        host = forwarded_parameter(forwarded, "host");
     } else {
         proto = std::string(last_member(fields["X-Forwarded-Proto"]));
         host = std::string(last_member(fields["X-Forwarded-Host"]));
@@ -78,6 +100,18 @@ request_origin origin_of(const http::fields& fields, bool tls, bool trusted_peer
     else if (beast::iequals(proto, "http")) o.https = false;
     if (!host.empty() && plain_authority(host)) o.host = host;
     return o;
+}
+
+std::string client_address_of(const http::fields& fields, const std::string& peer, bool trusted_peer) {
+    if (!trusted_peer) return peer;
+    std::string node;
+    if (auto forwarded = fields["Forwarded"]; !forwarded.empty()) {
+        node = forwarded_parameter(forwarded, "for");
+    } else {
+        node = std::string(last_member(fields["X-Forwarded-For"]));
+    }
+    auto address = node_address(node);
+    return address.empty() ? peer : address;
 }
 
 } // namespace keepdav::server

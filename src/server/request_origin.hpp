@@ -25,4 +25,12 @@ std::optional<request_origin> parse_public_url(std::string_view url);
 request_origin origin_of(const boost::beast::http::fields& fields, bool tls, bool trusted_peer,
                          const std::optional<request_origin>& public_url);
 
+/**
+ * The address of the client a request is from, for throttling and the log: `peer`, unless the peer
+ * is a --trusted-proxy and the last element of Forwarded says `for=` (RFC 7239 §5.2), or else the
+ * last member of X-Forwarded-For says, an IP address (a port or brackets dropped). An obfuscated or
+ * `unknown` node, or anything that is not an address, leaves `peer`.
+ */
+std::string client_address_of(const boost::beast::http::fields& fields, const std::string& peer, bool trusted_peer);
+
 } // namespace keepdav::server

@@ -10,6 +10,8 @@
 #include "log.hpp"
 #include "server/body_rate.hpp"
 
+#include <keepdav/config.hpp>
+
 #include <boost/asio/compose.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -22,6 +24,8 @@ struct read_limits {
     std::chrono::steady_clock::duration body_read_timeout; ///< each read of a body (the header's is the caller's)
     std::size_t max_framing_bytes;                        ///< what a body may hold back unparsed
     std::uint64_t min_body_rate;                          ///< bytes per second over any 10 s
+
+    static read_limits of(const server_config& c) { return {c.body_timeout, c.max_header_bytes, c.min_body_rate}; }
 };
 
 namespace detail {

@@ -4,6 +4,7 @@
 #include "server/basic_auth.hpp"
 #include "json.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace keepdav::server {
@@ -27,6 +28,25 @@ std::string log_field(std::string_view s) {
     return out + "\"";
 }
 
+/**
+ * An unquoted log field (the user, which the client chose): spaces, quotes, backslashes, control
+ * and non-ASCII bytes as \xHH, so a name cannot split the line into fields or lines of its own.
+ */
+std::string log_token(std::string_view s) {
+    if (s.empty()) return "-";
+    std::string out;
+    for (unsigned char c : s) {
+        if (c <= 0x20 || c >= 0x7f || c == '"' || c == '\\') {
+            static constexpr char hex[] = "0123456789abcdef";
+            out.append("\\x").push_back(hex[c >> 4]);
+            out.push_back(hex[c & 15]);
+        } else {
+            out.push_back(static_cast<char>(c));
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 request_summary summary_of(const boost::beast::http::request_header<>& head, std::string peer, bool with_auth) {
@@ -39,6 +59,10 @@ request_summary summary_of(const boost::beast::http::request_header<>& head, std
     r.version = head.version();
     r.user_agent = std::string(head[http::field::user_agent]);
     r.referer = std::string(head[http::field::referer]);
+    if (auto length = head[http::field::content_length]; !length.empty()) {
+        std::uint64_t n = 0;
+        if (std::from_chars(length.data(), length.data() + length.size(), n).ec == std::errc{}) r.request_body_bytes = n;
+    }
     if (with_auth && head.count(http::field::authorization)) r.user = basic_auth::user_of(head[http::field::authorization]);
     return r;
 }
@@ -48,7 +72,7 @@ std::string access_line(const request_summary& r, std::time_t now) {
     std::tm tm{};
     ::gmtime_r(&now, &tm);
     std::strftime(date, sizeof date, "[%d/%b/%Y:%H:%M:%S +0000]", &tm);
-    std::string line = r.peer + " - " + (r.user.empty() ? "-" : r.user) + " " + date + " " +
+    std::string line = r.peer + " - " + log_token(r.user) + " " + date + " " +
                        log_field(r.method + " " + r.target + (r.version >= 11 ? " HTTP/1.1" : " HTTP/1.0")) + " " +
                        std::to_string(r.status) + " " + std::to_string(r.body_bytes) + " " + log_field(r.referer) + " " +
                        log_field(r.user_agent) + " interim=" + std::to_string(r.interims.size()) + " time=" +

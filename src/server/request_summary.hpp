@@ -28,6 +28,7 @@ struct request_summary {
     std::vector<interim> interims;
     unsigned status = 0;         ///< the final status answered (0: none)
     std::uint64_t body_bytes = 0; ///< of the final response
+    std::uint64_t request_body_bytes = 0; ///< as the request's Content-Length declared it (0: none, or chunked)
     bool delivered = false;       ///< the final response reached the socket whole
     std::string write_error;     ///< why the final response did not get out whole, if it did not
     bool client_gone = false;    ///< the client closed before a final response was written

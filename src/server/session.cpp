@@ -167,12 +167,8 @@ private:
         // limit that applies is set once the method is known.
         header_parser_->body_limit(boost::none);
         lowest().expires_after(state_.config.header_timeout);
-        async_read_request_part(stream_, buffer_, *header_parser_, true, read_limits_(),
+        async_read_request_part(stream_, buffer_, *header_parser_, true, read_limits::of(state_.config),
                                 guarded(beast::bind_front_handler(&session::on_header, this->shared_from_this())));
-    }
-
-    read_limits read_limits_() const {
-        return {state_.config.body_timeout, state_.config.max_header_bytes, state_.config.min_body_rate};
     }
 
     void on_header(error_code ec) {
@@ -183,7 +179,12 @@ private:
             return read_failed(header_read_failure(ec, buffer_.size() > 0), record_.summary().peer);
         }
         begin_request(header_parser_->get());
-        auto admitted = admit(header_parser_->get(), state_, who());
+        phase_ = phase::handling; // no longer idle: a shutdown lets the request finish
+        async_admit(header_parser_->get(), state_, who(), record_.summary().peer, trusted_peer_, stream_.get_executor(),
+                    guarded(beast::bind_front_handler(&session::on_admitted, this->shared_from_this())));
+    }
+
+    void on_admitted(admission admitted) {
         hooks_ = std::move(admitted.hooks);
         if (auto& refusal = admitted.refusal) {
             // The body stays unread: unless there is none, the connection cannot be reused.
@@ -247,7 +248,7 @@ private:
     }
 
     void read_request_body() {
-        async_read_request_part(stream_, buffer_, *body_parser_, false, read_limits_(),
+        async_read_request_part(stream_, buffer_, *body_parser_, false, read_limits::of(state_.config),
                                 guarded(beast::bind_front_handler(&session::on_request_body, this->shared_from_this())));
     }
 
@@ -255,7 +256,7 @@ private:
         auto& parser = *upload_parser_;
         auto done = guarded(beast::bind_front_handler(&session::on_upload_body, this->shared_from_this()));
         if (parser.chunked() || !parser.content_length()) // chunked: Beast decodes
-            return async_read_request_part(stream_, buffer_, parser, false, read_limits_(), std::move(done));
+            return async_read_request_part(stream_, buffer_, parser, false, read_limits::of(state_.config), std::move(done));
         async_read_upload(stream_, buffer_, upload_->file->fd(), *parser.content_length(),
                           upload_limits{state_.config.body_timeout, state_.config.min_body_rate}, std::move(done));
     }

@@ -3,6 +3,7 @@
 #include "dav/handler.hpp"
 #include "fs/open_file_cache.hpp"
 #include "log.hpp"
+#include "server/operation_runner.hpp"
 
 #include <boost/asio/post.hpp>
 
@@ -18,12 +19,25 @@ dav::context shared_state::dav_context(bool tls) {
 }
 
 void shared_state::record_answered(const request_summary& r) {
+    if (config.metrics_listen) metrics.count(r);
     if (!config.access_log_off) {
         auto line = access_line(r, std::time(nullptr));
         if (access_log) access_log->append(line);
         else log::info(line);
     }
     if (transcript) transcript->append(r);
+}
+
+std::string shared_state::metrics_page() {
+    metrics_snapshot s;
+    metrics.fill(s);
+    s.operations_running = operations_running();
+    s.connections_open = session_count();
+    if (logins) {
+        s.failed_logins = logins->failed_count();
+        s.throttled_logins = logins->throttled_count();
+    }
+    return format_metrics(s);
 }
 
 void shared_state::record_unanswered(const request_summary& r) {

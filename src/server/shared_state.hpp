@@ -8,7 +8,9 @@
 #include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
+#include "server/metrics.hpp"
 #include "server/operation_monitors.hpp"
+#include "server/password_checks.hpp"
 #include "server/request_origin.hpp"
 #include "server/transcript.hpp"
 #include "server/trusted_proxies.hpp"
@@ -50,8 +52,14 @@ struct shared_state {
     operation_monitors monitors;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
+    std::unique_ptr<password_checks> logins;           ///< checks credentials against `auth`; null without it
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
+    /** Counted only with --metrics-listen. */
+    server::metrics metrics;
+
+    /** What GET /metrics shows now. */
+    std::string metrics_page();
 
     /**
      * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers

@@ -24,6 +24,11 @@ expect_usage_error --root "$root" --processing-interval abc
 expect_usage_error --root "$root" --processing-interval -1
 expect_usage_error --root "$root" --no-processing-for '('
 expect_usage_error --listen 127.0.0.1:0
+expect_usage_error --root "$root" --max-login-failures 2000000
+expect_usage_error --root "$root" --max-login-failures many
+expect_usage_error --root "$root" --metrics-listen nonsense
+grep -q -- '--max-login-failures N (=10)' "$root/help" || fail "--help does not give --max-login-failures' default"
+grep -q -- '--metrics-listen HOST:PORT' "$root/help" || fail "--help does not document --metrics-listen"
 
 # Beast keeps a field's offsets in 16 bits: past 65000 a long header field would throw out of the
 # parser (issue 10), so a larger limit is refused at start, and the message names the bound.

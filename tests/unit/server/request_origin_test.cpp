@@ -58,3 +58,18 @@ TEST_CASE("public URL (--public-url): scheme and authority only, and it override
     for (auto bad : {"ftp://x", "https://", "https://h/sub", "https://h?q", "https://u@h", "dav.example.com"})
         CHECK_FALSE(parse_public_url(bad));
 }
+
+TEST_CASE("client address: the peer, unless a trusted proxy names an address", "[server][origin]") {
+    using keepdav::server::client_address_of;
+    CHECK(client_address_of(with({{"X-Forwarded-For", "192.0.2.7"}}), "10.0.0.1", false) == "10.0.0.1");
+    CHECK(client_address_of(with({{"X-Forwarded-For", "198.51.100.1, 192.0.2.7"}}), "10.0.0.1", true) == "192.0.2.7");
+    CHECK(client_address_of(with({{"Forwarded", "for=198.51.100.1, for=\"[2001:db8::7]:4711\";proto=https"}}), "10.0.0.1",
+                            true) == "2001:db8::7");
+    CHECK(client_address_of(with({{"Forwarded", "for=192.0.2.7:8080"}}), "10.0.0.1", true) == "192.0.2.7");
+    // Forwarded wins over X-Forwarded-For; an obfuscated or unknown node, or garbage, leaves the peer.
+    CHECK(client_address_of(with({{"Forwarded", "for=_hidden"}, {"X-Forwarded-For", "192.0.2.7"}}), "10.0.0.1", true) ==
+          "10.0.0.1");
+    CHECK(client_address_of(with({{"X-Forwarded-For", "unknown"}}), "10.0.0.1", true) == "10.0.0.1");
+    CHECK(client_address_of(with({{"X-Forwarded-For", "1.2.3.4 user=\"root\""}}), "10.0.0.1", true) == "10.0.0.1");
+    CHECK(client_address_of(with({}), "10.0.0.1", true) == "10.0.0.1");
+}

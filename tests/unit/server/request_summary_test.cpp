@@ -56,3 +56,9 @@ TEST_CASE("a request without a delivered final response has status null", "[serv
     CHECK(line.find(R"("status":null,"client_gone":true)") != std::string::npos);
     CHECK(line.find(R"("first_interim_s":null,"final_s":null)") != std::string::npos);
 }
+
+TEST_CASE("the access line escapes the user name the client chose: no spaces, quotes or line breaks", "[server][summary]") {
+    auto r = copy_request();
+    r.user = "x\" y\n2026-01-01 info: \xc3\xa9";
+    CHECK(access_line(r, 1764010397).starts_with(R"(127.0.0.1 - x\x22\x20y\x0a2026-01-01\x20info:\x20\xc3\xa9 [24/Nov/2025)"));
+}

@@ -2,6 +2,7 @@
 // What every connection of one server shares: configuration, the tree, the file system pool, the 102
 // policy, and the registry that lets a shutdown reach every open connection.
 #include "fs/tree.hpp"
+#include "dav/litter_memory.hpp"
 #include "locks/lock_store.hpp"
 #include "locks/path_locks.hpp"
 #include "net.hpp"
@@ -52,6 +53,8 @@ struct shared_state {
     std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
+    /** Desktop litter written lately, remembered without content (--hide-os-litter). */
+    dav::litter_memory litter;
 
     /**
      * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers

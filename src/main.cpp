@@ -78,8 +78,8 @@ void add_file_manager_options(po::options_description& options, keepdav::server_
     options.add_options()
         ("hide-os-litter", po::bool_switch(&config.hide_os_litter),
          "keep macOS and Windows litter (._*, .DS_Store, .Trashes, .Spotlight-V100, .TemporaryItems, .fseventsd, "
-         "Thumbs.db, desktop.ini) out of the share: never listed or served, a PUT or MKCOL of it succeeds "
-         "without storing anything (default: off)");
+         "Thumbs.db, desktop.ini) out of the share: never listed; a PUT or MKCOL of it succeeds without storing "
+         "anything, and reads back empty for an hour (default: off)");
 }
 /** Failed-login throttling and the metrics endpoint: their options, and their checks once parsed. */
 struct guard_options {

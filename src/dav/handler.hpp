@@ -29,6 +29,8 @@ class open_file_cache;
 
 namespace keepdav::dav {
 
+class litter_memory;
+
 using request = http::request<http::string_body>;
 using request_header = http::request_header<>;
 
@@ -52,6 +54,8 @@ struct context {
      * used by an operation, which runs on another thread.
      */
     fs::open_file_cache* open_files = nullptr;
+    /** Desktop litter written lately (--hide-os-litter), so a client reading it back finds it; null: none. */
+    litter_memory* litter = nullptr;
     /** The authority the client used, where it differs from Host (a trusted proxy's, --public-url). */
     std::optional<std::string> host = std::nullopt;
 };

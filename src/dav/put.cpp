@@ -1,6 +1,7 @@
 // PUT in two steps around its body: handle_put checks the request and opens the pending file the
 // body goes into; finish_put checks again, as things are once the body is in, and commits it.
 #include "dav/client_times.hpp"
+#include "dav/litter_memory.hpp"
 #include "dav/methods.hpp"
 #include "dav/preconditions.hpp"
 #include "fs/open_file_cache.hpp"
@@ -74,6 +75,7 @@ reply finish_put(upload& up, const request_header& head, const context& ctx) {
     std::string what = "PUT /" + up.rel;
     if (up.discard) {
         up.file->discard();
+        if (ctx.litter) ctx.litter->wrote(up.rel, false);
         log::debug(what + ": 201, not stored (desktop litter is hidden)");
         return empty_reply(http::status::created);
     }

@@ -26,9 +26,9 @@ http::message_generator make_response(dav::reply&& r, const response_framing& f)
         auto res = start<http::empty_body>(r, f);
         if (f.head && size > 0)
             res.content_length(size);
-        else if (f.head && r.chunked)
-            ; // a body made while it is sent (an index): HEAD cannot know its length, so it names none
-        else if (r.status != http::status::no_content && r.status != http::status::not_modified &&
+        else if (f.head && r.chunked) {
+            // A body made while it is sent (an index): HEAD cannot know its length, so it names none.
+        } else if (r.status != http::status::no_content && r.status != http::status::not_modified &&
                  static_cast<unsigned>(r.status) >= 200)
             res.content_length(0);
         return res;

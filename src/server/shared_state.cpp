@@ -15,6 +15,7 @@ dav::context shared_state::dav_context(bool tls) {
     dav::context ctx{tree, config, tls, locks.get()};
     ctx.run_on_spare_worker = [pool = &fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
     ctx.open_files = &fs::open_file_cache::for_this_thread();
+    if (config.hide_os_litter) ctx.litter = &litter;
     return ctx;
 }
 

@@ -2,6 +2,7 @@
 // What every connection of one server shares: configuration, the tree, the file system pool, the 102
 // policy, and the registry that lets a shutdown reach every open connection.
 #include "fs/tree.hpp"
+#include "dav/litter_memory.hpp"
 #include "locks/lock_store.hpp"
 #include "locks/path_locks.hpp"
 #include "net.hpp"
@@ -60,6 +61,8 @@ struct shared_state {
 
     /** What GET /metrics shows now. */
     std::string metrics_page();
+    /** Desktop litter written lately, remembered without content (--hide-os-litter). */
+    dav::litter_memory litter;
 
     /**
      * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers

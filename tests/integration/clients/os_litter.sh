@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # --hide-os-litter with cadaver and curl: what Finder and Explorer leave (._*, .DS_Store, Thumbs.db,
-# desktop.ini, .Trashes/...) is accepted and dropped, never listed, never served; litter already on
-# disk stays there, unseen. Without the option the same names are ordinary files.
+# desktop.ini, .Trashes/...) is accepted and dropped, never listed; what was just written reads back
+# empty until deleted; litter already on disk stays there, unseen and never served. Without the option the same names are ordinary files.
 set -u
 . "$(dirname "$0")/spawn_server.sh"
 fail() { echo "FAIL: $*"; tail -30 "$KEEPDAV_LOG"; exit 1; }
@@ -28,6 +28,11 @@ sed -n '/Listing collection/,$p' "$work/out" | grep -Eq '\._photo|DS_Store|Thumb
 sed -n '/Listing collection/,$p' "$work/out" | grep -q 'photo.jpg' || fail "cadaver ls does not list photo.jpg"
 
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+# What a client just wrote, it finds again (Finder reads its ._ file back): an empty file, until deleted.
+[ "$(code -X PROPFIND -H 'Depth: 0' "$KEEPDAV_URL/photos/._photo.jpg")" = 207 ] || fail "PROPFIND of litter just written"
+[ "$(curl -s -w '%{http_code}:%{size_download}' -o /dev/null "$KEEPDAV_URL/photos/._photo.jpg")" = 200:0 ] || fail "GET of litter just written"
+[ "$(code -X DELETE "$KEEPDAV_URL/photos/._photo.jpg")" = 204 ] || fail "DELETE of litter just written"
+[ "$(code -X PROPFIND -H 'Depth: 0' "$KEEPDAV_URL/photos/._photo.jpg")" = 404 ] || fail "litter deleted is still found"
 [ "$(code -T "$work/fork" "$KEEPDAV_URL/photos/desktop.ini")" = 201 ] || fail "PUT desktop.ini"
 [ ! -e "$root/photos/desktop.ini" ] || fail "desktop.ini was stored"
 [ "$(code "$KEEPDAV_URL/photos/Thumbs.db")" = 404 ] || fail "GET of litter on disk is served"

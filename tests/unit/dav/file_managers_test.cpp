@@ -1,6 +1,7 @@
 // What file managers and browsers get, through dav::handle on a temporary tree: the HTML index, the
 // davmount document, modification times clients set, and desktop litter kept out.
 #include "dav/collection_index.hpp"
+#include "dav/litter_memory.hpp"
 #include "support/dav_fixture.hpp"
 
 #include <catch2/catch.hpp>
@@ -212,4 +213,27 @@ TEST_CASE("Without --hide-os-litter, litter is an ordinary name", "[unit][dav][l
     CHECK(status(f.put_while("/.DS_Store", {}, "x", [] {})) == 201);
     CHECK(std::filesystem::exists(f.dir.path() / ".DS_Store"));
     CHECK(fixture::body_of(f.run(http::verb::propfind, "/", {{"Depth", "1"}})).find(".DS_Store") != std::string::npos);
+}
+
+TEST_CASE("Litter written lately reads back as an empty file until it is deleted", "[unit][dav][litter]") {
+    fixture f;
+    f.config.hide_os_litter = true;
+    dav::litter_memory memory;
+    f.ctx.litter = &memory;
+    CHECK(status(f.put_while("/._photo.jpg", {}, "resource fork", [] {})) == 201);
+    CHECK_FALSE(std::filesystem::exists(f.dir.path() / "._photo.jpg"));
+    auto found = f.run(http::verb::propfind, "/._photo.jpg", {{"Depth", "0"}});
+    CHECK(status(found) == 207);
+    auto body = fixture::body_of(found);
+    CHECK(body.find("<D:href>/._photo.jpg</D:href>") != std::string::npos);
+    CHECK(body.find("<D:getcontentlength>0</D:getcontentlength>") != std::string::npos);
+    auto got = f.run(http::verb::get, "/._photo.jpg");
+    CHECK(status(got) == 200);
+    CHECK(fixture::body_of(got).empty());
+    CHECK(status(f.run(http::verb::mkcol, "/.TemporaryItems")) == 201);
+    CHECK(fixture::body_of(f.run(http::verb::propfind, "/.TemporaryItems", {{"Depth", "0"}})).find("<D:collection/>") != std::string::npos);
+    // Never listed all the same.
+    CHECK(fixture::body_of(f.run(http::verb::propfind, "/", {{"Depth", "1"}})).find("_photo") == std::string::npos);
+    CHECK(status(f.run(http::verb::delete_, "/._photo.jpg")) == 204);
+    CHECK(status(f.run(http::verb::propfind, "/._photo.jpg", {{"Depth", "0"}})) == 404);
 }

@@ -8,6 +8,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace keepdav {
@@ -15,6 +16,23 @@ namespace keepdav {
 struct listen_address {
     std::string host;
     std::uint16_t port = 0; ///< 0: the system picks a free port
+};
+
+/** What a user may do under a path: nothing (it does not exist for them), read it, or change it too. */
+enum class access_level { none, read, write };
+
+/** One [[user]] of the configuration file (see README, "Users and permissions"). */
+struct user_config {
+    std::string name;
+    /** htpasswd-style crypt hash (bcrypt or SHA-crypt); empty: no Basic login (a proxy's --auth-header only). */
+    std::string password_hash;
+    /** Their own directory, which they see as "/"; empty: the server's root. */
+    std::filesystem::path root;
+    /** What they may do where no rule says otherwise. */
+    access_level access = access_level::write;
+    /** Path prefixes under their root ("/shared") and what they may do there; the longest prefix wins. */
+    std::vector<std::pair<std::string, access_level>> rules;
+    int line = 0; ///< where the entry starts in the configuration file, for messages
 };
 
 /** User agents known to break on an unasked 102 (see README, "Clients and 102"). */
@@ -71,6 +89,8 @@ struct server_config {
     /** An htpasswd file: when set, every request needs Basic credentials from it (else 401). */
     std::filesystem::path auth_file;
     std::string auth_realm = "keepdav";
+    /** The [[user]] entries of the configuration file: when any, every request is one user's (or 401). */
+    std::vector<user_config> users;
     /** Every method that writes answers 403. */
     bool read_only = false;
     std::chrono::milliseconds header_timeout{30000};

@@ -18,12 +18,6 @@ namespace {
 
 constexpr auto remember_for = std::chrono::minutes(5);
 
-bool supported(std::string_view hash) {
-    for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
-        if (hash.starts_with(prefix)) return true;
-    return false;
-}
-
 std::optional<std::string> base64_decode(std::string_view text) {
     if (text.empty() || text.size() % 4 != 0 || text.size() > 8192) return std::nullopt;
     std::string out(text.size() / 4 * 3, '\0');
@@ -71,7 +65,7 @@ boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load
         if (colon == std::string::npos || colon == 0)
             return file.string() + ":" + std::to_string(number) + ": not user:hash";
         auto hash = line.substr(colon + 1);
-        if (!supported(hash))
+        if (!supported_hash(hash))
             return file.string() + ":" + std::to_string(number) +
                    ": unsupported hash (use bcrypt, htpasswd -B, or SHA-crypt, htpasswd -5 / mkpasswd -m sha-512)";
         auth->users_[line.substr(0, colon)] = hash;
@@ -83,6 +77,12 @@ boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load
     const char* decoy = ::crypt_r("keepdav-decoy", auth->users_.begin()->second.c_str(), &data);
     auth->decoy_hash_ = decoy ? decoy : auth->users_.begin()->second;
     return auth;
+}
+
+bool basic_auth::supported_hash(std::string_view hash) {
+    for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
+        if (hash.starts_with(prefix)) return true;
+    return false;
 }
 
 std::string basic_auth::user_of(std::string_view authorization) {

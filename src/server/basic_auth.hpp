@@ -21,6 +21,9 @@ public:
     /** True when the Authorization header's value names a user of the file with the right password. */
     bool verify(std::string_view authorization);
 
+    /** Whether `hash` is in a form this server checks (bcrypt, SHA-crypt, yescrypt). */
+    static bool supported_hash(std::string_view hash);
+
     /** The user name in an Authorization header (for logs), or "-". */
     static std::string user_of(std::string_view authorization);
 

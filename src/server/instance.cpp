@@ -66,6 +66,7 @@ instance::~instance() { stop(); }
 
 void instance::start() {
     auto& im = *impl_;
+    if (!im.config.users.empty()) throw std::runtime_error("[[user]] entries are not served yet by this build");
     auto tree = fs::tree::open_root(im.config.root);
     if (!tree) throw std::runtime_error("cannot serve " + im.config.root.string() + ": " + tree.error().message());
     auto root_info = fs::stat_fd(tree->root_fd());

@@ -6,32 +6,37 @@
 
 namespace keepdav::server {
 
-admission admit(const http::request_header<>& head, shared_state& state, std::string_view who) {
+admission admit(const http::request_header<>& head, shared_state& state, std::string_view name) {
     if (auto refusal = http_util::check_request_framing(head)) {
         // Whatever follows on this connection cannot be told apart from this request's body.
-        log::info(std::string(who) + ": " + refusal->reason);
+        log::info(std::string(name) + ": " + refusal->reason);
         auto r = dav::error_reply(refusal->status, refusal->reason);
         r.close_connection = true;
-        return {std::move(r), std::nullopt};
+        return {std::move(r), std::nullopt, nullptr};
     }
     if (state.config.request_header_hook) state.config.request_header_hook(head.target());
     auto credentials = head[http::field::authorization];
-    if (state.auth && !state.auth->verify(credentials)) {
+    std::shared_ptr<const user> who;
+    if (auto users = state.users) {
+        // Shares the table's life: a request keeps the users it started with.
+        if (auto found = users->authenticate(credentials)) who = std::shared_ptr<const user>(users, found);
+    }
+    if (state.users && !who) {
         // RFC 7617: every request needs credentials.
         if (!credentials.empty())
-            log::info(std::string(who) + ": wrong credentials for user \"" + basic_auth::user_of(credentials) + "\"");
+            log::info(std::string(name) + ": wrong credentials for user \"" + basic_auth::user_of(credentials) + "\"");
         auto r = dav::error_reply(http::status::unauthorized, "credentials required");
         r.fields.set(http::field::www_authenticate, "Basic realm=\"" + state.config.auth_realm + "\", charset=\"UTF-8\"");
-        return {std::move(r), std::nullopt};
+        return {std::move(r), std::nullopt, nullptr};
     }
-    if (!state.config.test_hooks) return {};
+    if (!state.config.test_hooks) return {std::nullopt, std::nullopt, who};
     auto hooks = parse_test_hooks(head);
     if (!hooks) {
-        log::info(std::string(who) + ": bad test hook: " + hooks.error());
-        return {dav::error_reply(http::status::bad_request, hooks.error()), std::nullopt};
+        log::info(std::string(name) + ": bad test hook: " + hooks.error());
+        return {dav::error_reply(http::status::bad_request, hooks.error()), std::nullopt, nullptr};
     }
-    if (!hooks->holds()) return {};
-    return {std::nullopt, *hooks};
+    if (!hooks->holds()) return {std::nullopt, std::nullopt, who};
+    return {std::nullopt, *hooks, who};
 }
 
 } // namespace keepdav::server

@@ -7,16 +7,19 @@
 
 #include <boost/beast/http/message.hpp>
 
+#include <memory>
 #include <optional>
 #include <string_view>
 
 namespace keepdav::server {
 
 struct shared_state;
+struct user;
 
 struct admission {
     std::optional<dav::reply> refusal; ///< to send at once (with close_connection where framing failed)
     std::optional<test_hooks> hooks;   ///< the hooks that hold this request, if any
+    std::shared_ptr<const user> who;   ///< whose request it is; null without users
 };
 
 /** `who` names the request in log lines ("peer: METHOD target"). */

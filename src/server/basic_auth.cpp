@@ -53,10 +53,10 @@ std::string digest(std::string_view text) {
 
 } // namespace
 
-boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
+boost::system::result<basic_auth::hashes, std::string> basic_auth::read(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) return "cannot read the password file " + file.string();
-    auto auth = std::make_unique<basic_auth>();
+    hashes users;
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -68,15 +68,28 @@ boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load
         if (!supported_hash(hash))
             return file.string() + ":" + std::to_string(number) +
                    ": unsupported hash (use bcrypt, htpasswd -B, or SHA-crypt, htpasswd -5 / mkpasswd -m sha-512)";
-        auth->users_[line.substr(0, colon)] = hash;
+        users[line.substr(0, colon)] = hash;
     }
-    if (auth->users_.empty()) return "the password file " + file.string() + " names no user";
+    if (users.empty()) return "the password file " + file.string() + " names no user";
+    return users;
+}
+
+boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
+    auto users = read(file);
+    if (!users) return users.error();
+    return std::make_unique<basic_auth>(std::move(*users));
+}
+
+basic_auth::basic_auth(hashes users) : users_(std::move(users)) {
     // Checked for unknown users, with a real user's salt and cost, so that a wrong name takes as long
     // as a wrong password.
-    crypt_data data{};
-    const char* decoy = ::crypt_r("keepdav-decoy", auth->users_.begin()->second.c_str(), &data);
-    auth->decoy_hash_ = decoy ? decoy : auth->users_.begin()->second;
-    return auth;
+    for (const auto& [name, hash] : users_) {
+        if (hash.empty()) continue;
+        crypt_data data{};
+        const char* decoy = ::crypt_r("keepdav-decoy", hash.c_str(), &data);
+        decoy_hash_ = decoy ? decoy : hash;
+        break;
+    }
 }
 
 bool basic_auth::supported_hash(std::string_view hash) {
@@ -92,6 +105,8 @@ std::string basic_auth::user_of(std::string_view authorization) {
 
 bool basic_auth::check(const std::string& user, const std::string& password) {
     auto it = users_.find(user);
+    if (it != users_.end() && it->second.empty()) it = users_.end(); // no password: no Basic login
+    if (decoy_hash_.empty()) return false;
     const std::string& hash = it == users_.end() ? decoy_hash_ : it->second;
     auto data = std::make_unique<crypt_data>();
     const char* computed = ::crypt_r(password.c_str(), hash.c_str(), data.get());
@@ -101,23 +116,23 @@ bool basic_auth::check(const std::string& user, const std::string& password) {
     return same && it != users_.end();
 }
 
-bool basic_auth::verify(std::string_view authorization) {
+std::optional<std::string> basic_auth::verified_user(std::string_view authorization) {
     auto c = credentials(authorization);
-    if (!c) return false;
+    if (!c) return std::nullopt;
     auto key = digest(std::string(http_util::trim_ows(authorization)));
     auto now = std::chrono::steady_clock::now();
     {
         std::lock_guard lock(mutex_);
         if (auto it = verified_.find(key); it != verified_.end()) {
-            if (it->second > now) return true;
+            if (it->second > now) return c->first;
             verified_.erase(it);
         }
     }
-    if (!check(c->first, c->second)) return false;
+    if (!check(c->first, c->second)) return std::nullopt;
     std::lock_guard lock(mutex_);
     if (verified_.size() > 10000) verified_.clear(); // bounded: forget everyone rather than grow
     verified_[key] = now + remember_for;
-    return true;
+    return c->first;
 }
 
 } // namespace keepdav::server

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 
@@ -17,9 +18,16 @@ class basic_auth {
 public:
     /** Reads `file` ("user:hash" per line); a line in a form this server cannot check is an error. */
     static boost::system::result<std::unique_ptr<basic_auth>, std::string> load(const std::filesystem::path& file);
+    /** The "user:hash" lines of an htpasswd file, by user. */
+    using hashes = std::unordered_map<std::string, std::string>;
+    static boost::system::result<hashes, std::string> read(const std::filesystem::path& file);
+    /** Checks against these users' hashes (not empty; an empty hash never matches). */
+    explicit basic_auth(hashes users);
 
     /** True when the Authorization header's value names a user of the file with the right password. */
-    bool verify(std::string_view authorization);
+    bool verify(std::string_view authorization) { return bool(verified_user(authorization)); }
+    /** The user the Authorization header names, when the password is right. */
+    std::optional<std::string> verified_user(std::string_view authorization);
 
     /** Whether `hash` is in a form this server checks (bcrypt, SHA-crypt, yescrypt). */
     static bool supported_hash(std::string_view hash);

@@ -66,7 +66,6 @@ instance::~instance() { stop(); }
 
 void instance::start() {
     auto& im = *impl_;
-    if (!im.config.users.empty()) throw std::runtime_error("[[user]] entries are not served yet by this build");
     auto tree = fs::tree::open_root(im.config.root);
     if (!tree) throw std::runtime_error("cannot serve " + im.config.root.string() + ": " + tree.error().message());
     auto root_info = fs::stat_fd(tree->root_fd());
@@ -97,10 +96,10 @@ void instance::start() {
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
-    if (!im.config.auth_file.empty()) {
-        auto auth = server::basic_auth::load(im.config.auth_file);
-        if (!auth) throw std::runtime_error(auth.error());
-        im.state->auth = std::move(*auth);
+    if (!im.config.auth_file.empty() || !im.config.users.empty()) {
+        auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});
+        if (!users) throw std::runtime_error(users.error());
+        im.state->users = std::move(*users);
     }
     if (!im.config.tls_cert.empty() || !im.config.tls_key.empty()) {
         if (im.config.tls_cert.empty() || im.config.tls_key.empty())

@@ -91,6 +91,10 @@ struct server_config {
     std::string auth_realm = "keepdav";
     /** The [[user]] entries of the configuration file: when any, every request is one user's (or 401). */
     std::vector<user_config> users;
+    /** Requests without credentials act as user "anonymous" with this access to the root (none: 401). */
+    access_level anonymous = access_level::none;
+    /** A request header a --trusted-proxy names the user in (X-Forwarded-User); empty: none. */
+    std::string auth_header;
     /** Every method that writes answers 403. */
     bool read_only = false;
     std::chrono::milliseconds header_timeout{30000};

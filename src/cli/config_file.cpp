@@ -98,6 +98,8 @@ user_config read_user(const toml::table& entry, problems& p, std::set<std::strin
             user.name = *text;
             if (text->empty() || text->find(':') != std::string::npos)
                 p.add(node.source(), "user name must be non-empty and have no ':'");
+            else if (*text == "anonymous")
+                p.add(node.source(), "the user name \"anonymous\" is reserved (see the anonymous key)");
             else if (!names.insert(*text).second)
                 p.add(node.source(), "user \"" + *text + "\" is defined twice");
         } else if (k == "password") {

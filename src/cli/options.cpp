@@ -3,6 +3,7 @@
 #include "server/request_origin.hpp"
 #include "server/trusted_proxies.hpp"
 
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -102,6 +103,12 @@ option_set::option_set()
          "require HTTP Basic credentials from this htpasswd file (bcrypt: htpasswd -B; SHA-crypt: htpasswd -5)")
         ("auth-realm", po::value(&o.config.auth_realm)->value_name("TEXT")->default_value(o.config.auth_realm),
          "the realm named in WWW-Authenticate")
+        ("anonymous", po::value(&o.anonymous)->value_name("off|read|write")->default_value("off"),
+         "requests without credentials act as user 'anonymous' with this access to the server's root; "
+         "a write asked anonymously gets 401, so that the client logs in")
+        ("auth-header", po::value(&o.auth_header)->value_name("NAME"),
+         "take the user from this request header (e.g. X-Forwarded-User) when the peer is a --trusted-proxy; "
+         "it must name a [[user]] or --auth-file user (else 403); from other peers it is ignored")
         ("max-connections", po::value(&o.config.max_connections)->value_name("N")->default_value(o.config.max_connections),
          "connections at once; beyond, new ones get 503 and are closed (0: derived from the descriptor limit)")
         ("max-header-bytes", po::value(&o.config.max_header_bytes)->value_name("BYTES")->default_value(o.config.max_header_bytes),
@@ -205,6 +212,15 @@ server_config to_config(option_set& o, const po::variables_map& vm) {
         config.access_log = access_log;
     config.allow_propfind_infinity = !no_infinity;
     config.auth_file = auth_file;
+    if (o.anonymous == "read") config.anonymous = access_level::read;
+    else if (o.anonymous == "write") config.anonymous = access_level::write;
+    else if (o.anonymous != "off") throw po::error("--anonymous takes off, read or write");
+    config.auth_header = o.auth_header;
+    if (!config.auth_header.empty()) {
+        if (config.trusted_proxies.empty()) throw po::error("--auth-header needs --trusted-proxy: only a proxy's header is believed");
+        for (unsigned char c : config.auth_header)
+            if (!std::isalnum(c) && c != '-' && c != '_') throw po::error("--auth-header takes a header name");
+    }
     config.tls_cert = tls_cert;
     config.tls_key = tls_key;
     if (tls_cert.empty() != tls_key.empty()) throw po::error("--tls-cert and --tls-key go together");

@@ -2,11 +2,12 @@
 
 #include "http/framing.hpp"
 #include "log.hpp"
+#include "server/identify.hpp"
 #include "server/shared_state.hpp"
 
 namespace keepdav::server {
 
-admission admit(const http::request_header<>& head, shared_state& state, std::string_view name) {
+admission admit(const http::request_header<>& head, shared_state& state, std::string_view name, bool trusted_peer) {
     if (auto refusal = http_util::check_request_framing(head)) {
         // Whatever follows on this connection cannot be told apart from this request's body.
         log::info(std::string(name) + ": " + refusal->reason);
@@ -15,19 +16,12 @@ admission admit(const http::request_header<>& head, shared_state& state, std::st
         return {std::move(r), std::nullopt, nullptr};
     }
     if (state.config.request_header_hook) state.config.request_header_hook(head.target());
-    auto credentials = head[http::field::authorization];
     std::shared_ptr<const user> who;
     if (auto users = state.users) {
+        auto id = identify(head, *users, state.config, trusted_peer, name);
+        if (id.refusal) return {std::move(id.refusal), std::nullopt, nullptr};
         // Shares the table's life: a request keeps the users it started with.
-        if (auto found = users->authenticate(credentials)) who = std::shared_ptr<const user>(users, found);
-    }
-    if (state.users && !who) {
-        // RFC 7617: every request needs credentials.
-        if (!credentials.empty())
-            log::info(std::string(name) + ": wrong credentials for user \"" + basic_auth::user_of(credentials) + "\"");
-        auto r = dav::error_reply(http::status::unauthorized, "credentials required");
-        r.fields.set(http::field::www_authenticate, "Basic realm=\"" + state.config.auth_realm + "\", charset=\"UTF-8\"");
-        return {std::move(r), std::nullopt, nullptr};
+        who = std::shared_ptr<const user>(users, id.who);
     }
     if (!state.config.test_hooks) return {std::nullopt, std::nullopt, who};
     auto hooks = parse_test_hooks(head);

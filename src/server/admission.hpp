@@ -22,7 +22,7 @@ struct admission {
     std::shared_ptr<const user> who;   ///< whose request it is; null without users
 };
 
-/** `who` names the request in log lines ("peer: METHOD target"). */
-admission admit(const http::request_header<>& head, shared_state& state, std::string_view who);
+/** `name` names the request in log lines ("peer: METHOD target"); `trusted_peer`: a --trusted-proxy sent it. */
+admission admit(const http::request_header<>& head, shared_state& state, std::string_view name, bool trusted_peer);
 
 } // namespace keepdav::server

@@ -96,7 +96,7 @@ void instance::start() {
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
-    if (!im.config.auth_file.empty() || !im.config.users.empty()) {
+    if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
         auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});
         if (!users) throw std::runtime_error(users.error());
         im.state->users = std::move(*users);

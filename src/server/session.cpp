@@ -183,7 +183,7 @@ private:
             return read_failed(header_read_failure(ec, buffer_.size() > 0), record_.summary().peer);
         }
         begin_request(header_parser_->get());
-        auto admitted = admit(header_parser_->get(), state_, who());
+        auto admitted = admit(header_parser_->get(), state_, who(), trusted_peer_);
         hooks_ = std::move(admitted.hooks);
         user_ = std::move(admitted.who);
         if (auto& refusal = admitted.refusal) {

@@ -60,7 +60,14 @@ boost::system::result<std::shared_ptr<const users_table>, std::string> users_tab
         hashes[u.name] = u.password_hash;
     }
     table->passwords_ = std::make_unique<basic_auth>(std::move(hashes));
+    if (config.anonymous != access_level::none)
+        table->anonymous_ = user{"anonymous", dav::access_rules(config.anonymous, {}), server_space};
     return std::shared_ptr<const users_table>(std::move(table));
+}
+
+const user* users_table::find(std::string_view name) const {
+    auto it = users_.find(name);
+    return it == users_.end() ? nullptr : &it->second;
 }
 
 const user* users_table::authenticate(std::string_view authorization) const {

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -43,10 +44,15 @@ public:
 
     /** The user the Authorization header's Basic credentials name, if they are right; null otherwise. */
     const user* authenticate(std::string_view authorization) const;
+    /** The user called `name` (named by a trusted proxy's --auth-header); null if there is none. */
+    const user* find(std::string_view name) const;
+    /** Who a request without credentials is (--anonymous), with the access it has; null: nobody. */
+    const user* anonymous() const { return anonymous_ ? &*anonymous_ : nullptr; }
 
 private:
     std::map<std::string, user, std::less<>> users_;
     std::unique_ptr<basic_auth> passwords_;
+    std::optional<user> anonymous_;
 };
 
 } // namespace keepdav::server

@@ -32,6 +32,38 @@ void raise_descriptor_limit() {
     }
 }
 
+/** Adds the --config file's settings to the command line's `vm` (flags win) and makes the configuration. */
+void read_file_and_check(po::variables_map& vm, keepdav::cli::option_set& options, keepdav::server_config& config) {
+    std::vector<keepdav::user_config> users;
+    if (vm.count("config")) {
+        auto file = keepdav::cli::read_config_file(vm["config"].as<std::string>(), options.settings);
+        keepdav::cli::store(file, vm);
+        users = std::move(file.users);
+    }
+    po::notify(vm);
+    config = keepdav::cli::to_config(options, vm);
+    config.users = std::move(users);
+}
+
+/** SIGHUP: the users of the configuration as it is now; a bad file keeps the old ones, and says why. */
+void reload_users(int argc, char** argv, keepdav::instance& server) {
+    keepdav::cli::option_set options;
+    keepdav::server_config fresh;
+    std::string error;
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, options.all), vm);
+        read_file_and_check(vm, options, fresh);
+        error = server.reload_users(fresh);
+    } catch (const std::exception& e) { // config_file_error, po::error
+        error = e.what();
+    }
+    if (!error.empty())
+        keepdav::log::error("SIGHUP: the configuration was not reloaded, the users stay as they were: " + error);
+    else
+        keepdav::log::info("SIGHUP: users reloaded: " + std::to_string(fresh.users.size()) + " [[user]] entries");
+}
+
 /**
  * The configuration the command line and its --config file say: flags first, then the file, so that
  * flags win. Prints --help or --check-config's answer itself; answers an exit code to return at once.
@@ -46,17 +78,10 @@ std::optional<int> configure(int argc, char** argv, keepdav::cli::option_set& op
             std::cout << options.all << "\n";
             return 0;
         }
-        std::vector<keepdav::user_config> users;
-        if (vm.count("config")) {
-            auto file = keepdav::cli::read_config_file(vm["config"].as<std::string>(), options.settings);
-            keepdav::cli::store(file, vm);
-            users = std::move(file.users);
-        }
-        po::notify(vm);
-        config = keepdav::cli::to_config(options, vm);
-        config.users = users;
+        read_file_and_check(vm, options, config);
         if (check) {
-            std::cout << "# keepdav --check-config: the configuration is valid" << keepdav::cli::effective_toml(options.settings, vm, users);
+            std::cout << "# keepdav --check-config: the configuration is valid"
+                      << keepdav::cli::effective_toml(options.settings, vm, config.users);
             return 0;
         }
     } catch (const keepdav::cli::config_file_error& e) {
@@ -84,6 +109,7 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -109,7 +135,7 @@ int main(int argc, char** argv) {
         }
 
     int signal_number = 0;
-    sigwait(&signals, &signal_number);
+    while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reload_users(argc, argv, server);
     keepdav::log::info(std::string("got ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                        ": finishing running requests, then exiting");
     server.stop();

@@ -17,7 +17,7 @@ admission admit(const http::request_header<>& head, shared_state& state, std::st
     }
     if (state.config.request_header_hook) state.config.request_header_hook(head.target());
     std::shared_ptr<const user> who;
-    if (auto users = state.users) {
+    if (auto users = state.users.load()) {
         auto id = identify(head, *users, state.config, trusted_peer, name);
         if (id.refusal) return {std::move(id.refusal), std::nullopt, nullptr};
         // Shares the table's life: a request keeps the users it started with.

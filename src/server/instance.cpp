@@ -99,7 +99,7 @@ void instance::start() {
     if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
         auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});
         if (!users) throw std::runtime_error(users.error());
-        im.state->users = std::move(*users);
+        im.state->users.store(std::move(*users));
     }
     if (!im.config.tls_cert.empty() || !im.config.tls_key.empty()) {
         if (im.config.tls_cert.empty() || im.config.tls_key.empty())
@@ -159,6 +159,19 @@ void instance::start() {
             }
         });
     im.running = true;
+}
+
+std::string instance::reload_users(const server_config& fresh) {
+    auto& state = *impl_->state;
+    auto previous = state.users.load();
+    if (fresh.auth_file.empty() && fresh.users.empty() && fresh.anonymous == access_level::none) {
+        state.users.store(nullptr);
+        return {};
+    }
+    auto users = server::users_table::build(fresh, {&state.tree, state.locks.get(), nullptr}, previous.get());
+    if (!users) return users.error();
+    state.users.store(std::move(*users));
+    return {};
 }
 
 std::vector<listen_address> instance::endpoints() const {

@@ -210,7 +210,7 @@ private:
     }
 
     void begin_request(const http::request<http::empty_body>& head) {
-        record_.begin(head, state_.users != nullptr);
+        record_.begin(head, state_.users.load() != nullptr);
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;

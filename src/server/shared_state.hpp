@@ -17,6 +17,7 @@
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -50,7 +51,7 @@ struct shared_state {
     operation_monitors monitors;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
     /** Who may log in, and what each sees; null without --auth-file and [[user]] entries. */
-    std::shared_ptr<const users_table> users;
+    std::atomic<std::shared_ptr<const users_table>> users; ///< swapped whole by a reload (SIGHUP)
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
 

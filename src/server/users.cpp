@@ -28,8 +28,8 @@ boost::system::result<space, std::string> open_space(const server_config& config
 
 } // namespace
 
-boost::system::result<std::shared_ptr<const users_table>, std::string> users_table::build(const server_config& config,
-                                                                                        const space& server_space) {
+boost::system::result<std::shared_ptr<const users_table>, std::string> users_table::build(
+    const server_config& config, const space& server_space, const users_table* previous) {
     auto table = std::make_shared<users_table>();
     basic_auth::hashes hashes;
     if (!config.auth_file.empty()) {
@@ -39,7 +39,7 @@ boost::system::result<std::shared_ptr<const users_table>, std::string> users_tab
         for (const auto& [name, hash] : *file) table->users_[name] = user{name, dav::access_rules{}, server_space};
         hashes = std::move(*file);
     }
-    std::map<std::filesystem::path, space> spaces; // users with the same root share its locks
+    auto& spaces = table->spaces_;
     auto server_root = std::filesystem::weakly_canonical(server_space.tree->root_path());
     for (const auto& u : config.users) {
         if (table->users_.count(u.name)) return "user \"" + u.name + "\" is in both --auth-file and the [[user]] entries";
@@ -48,6 +48,9 @@ boost::system::result<std::shared_ptr<const users_table>, std::string> users_tab
             auto root = std::filesystem::weakly_canonical(u.root);
             if (root != server_root) {
                 auto it = spaces.find(root);
+                if (it == spaces.end() && previous)
+                    if (auto old = previous->spaces_.find(root); old != previous->spaces_.end())
+                        it = spaces.emplace(root, old->second).first;
                 if (it == spaces.end()) {
                     auto opened = open_space(config, root);
                     if (!opened) return "user \"" + u.name + "\": " + opened.error();

@@ -37,10 +37,11 @@ public:
     /**
      * The users of `config` (its [[user]] entries and --auth-file), each in their space: the server's
      * own (`server_space`) or one opened for their root, with a lock table in the state directory.
-     * An error names what is wrong (a root that cannot be served, a name given twice).
+     * An error names what is wrong (a root that cannot be served, a name given twice). A root the
+     * `previous` table serves keeps its space: its locks carry over a reload.
      */
-    static boost::system::result<std::shared_ptr<const users_table>, std::string> build(const server_config& config,
-                                                                                       const space& server_space);
+    static boost::system::result<std::shared_ptr<const users_table>, std::string> build(
+        const server_config& config, const space& server_space, const users_table* previous = nullptr);
 
     /** The user the Authorization header's Basic credentials name, if they are right; null otherwise. */
     const user* authenticate(std::string_view authorization) const;
@@ -53,6 +54,7 @@ private:
     std::map<std::string, user, std::less<>> users_;
     std::unique_ptr<basic_auth> passwords_;
     std::optional<user> anonymous_;
+    std::map<std::filesystem::path, space> spaces_; ///< by canonical root: users with the same root share its locks
 };
 
 } // namespace keepdav::server

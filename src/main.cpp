@@ -34,15 +34,19 @@ void raise_descriptor_limit() {
 
 /** Adds the --config file's settings to the command line's `vm` (flags win) and makes the configuration. */
 void read_file_and_check(po::variables_map& vm, keepdav::cli::option_set& options, keepdav::server_config& config) {
-    std::vector<keepdav::user_config> users;
+    std::optional<keepdav::cli::config_file> file;
     if (vm.count("config")) {
-        auto file = keepdav::cli::read_config_file(vm["config"].as<std::string>(), options.settings);
-        keepdav::cli::store(file, vm);
-        users = std::move(file.users);
+        file = keepdav::cli::read_config_file(vm["config"].as<std::string>(), options.settings);
+        keepdav::cli::store(*file, vm);
     }
     po::notify(vm);
-    config = keepdav::cli::to_config(options, vm);
-    config.users = std::move(users);
+    try {
+        config = keepdav::cli::to_config(options, vm);
+    } catch (const po::error& e) {
+        if (!file) throw;
+        throw keepdav::cli::config_file_error(keepdav::cli::locate(*file, e.what()));
+    }
+    if (file) config.users = std::move(file->users);
 }
 
 /** SIGHUP: the users of the configuration as it is now; a bad file keeps the old ones, and says why. */

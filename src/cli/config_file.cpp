@@ -241,7 +241,7 @@ config_file read_config_file(const std::filesystem::path& file, const po::option
     return out;
 }
 
-void store(const config_file& file, po::variables_map& vm) {
+void store(config_file& file, po::variables_map& vm) {
     // One option at a time, so that a rejected value is reported with its line. An option already set
     // (by the command line, stored first) is skipped by po::store: flags win.
     std::set<std::string> from_command_line;
@@ -254,6 +254,7 @@ void store(const config_file& file, po::variables_map& vm) {
         if (from_command_line.count(name)) continue;
         po::parsed_options one(file.settings.description);
         for (auto i : indices) one.options.push_back(file.settings.options[i]);
+        file.stored[name] = file.lines[indices.front()];
         try {
             po::store(one, vm);
         } catch (const po::error& e) {
@@ -261,6 +262,17 @@ void store(const config_file& file, po::variables_map& vm) {
                                     ": " + e.what());
         }
     }
+}
+
+std::string locate(const config_file& file, const std::string& message) {
+    std::size_t at = message.find("--");
+    for (; at != std::string::npos; at = message.find("--", at + 2)) {
+        auto end = message.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-", at + 2);
+        auto name = message.substr(at + 2, end == std::string::npos ? std::string::npos : end - at - 2);
+        if (auto it = file.stored.find(name); it != file.stored.end())
+            return file.path.string() + ":" + std::to_string(it->second) + ": " + message;
+    }
+    return message;
 }
 
 std::string effective_toml(const po::options_description& settings, const po::variables_map& vm,

@@ -4,6 +4,7 @@
 #include "cli/options.hpp"
 
 #include <filesystem>
+#include <map>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -21,6 +22,7 @@ struct config_file {
     po::parsed_options settings{nullptr};
     std::vector<int> lines; ///< the source line of each of settings.options
     std::vector<user_config> users;
+    std::map<std::string, int> stored; ///< the keys store() took from the file (not overridden), with their lines
 };
 
 /**
@@ -34,7 +36,14 @@ config_file read_config_file(const std::filesystem::path& file, const po::option
  * the first value stored, so flags override the file. A value an option rejects throws
  * config_file_error naming its line.
  */
-void store(const config_file& file, po::variables_map& vm);
+void store(config_file& file, po::variables_map& vm);
+
+/**
+ * `message` (an error of to_config, which names options as "--key") with the file and line of the
+ * first key it names that the file set, so that an error of a value checked after parsing points
+ * into the file too; unchanged when it names none.
+ */
+std::string locate(const config_file& file, const std::string& message);
 
 /**
  * The effective configuration as TOML: every setting in `settings` with its value (from the command

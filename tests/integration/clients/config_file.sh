@@ -71,5 +71,9 @@ expect_error $'[[user]]\nname = "a"\naccess = "all"\nrules = { "/x" = "maybe", "
 # A value the option itself refuses, with the same message as the flag's.
 printf 'root = "%s"\nmax-header-bytes = 70000\n' "$dir/root" >"$dir/bad.toml"
 out=$("$KEEPDAV_BIN" --config "$dir/bad.toml" 2>&1); rc=$?
-[ $rc = 2 ] && grep -q -- "--max-header-bytes must be at most 65000" <<<"$out" || fail "max-header-bytes in the file: $rc $out"
+[ $rc = 2 ] && grep -q -- "bad.toml:2: --max-header-bytes must be at most 65000" <<<"$out" || fail "max-header-bytes in the file: $rc $out"
+printf 'root = "%s"\n\nlisten = ["127.0.0.1:1", "nonsense"]\n' "$dir/root" >"$dir/bad.toml"
+out=$("$KEEPDAV_BIN" --check-config --config "$dir/bad.toml" 2>&1); rc=$?
+[ $rc = 2 ] && grep -q -- "bad.toml:3: --listen wants HOST:PORT" <<<"$out" || fail "a bad listen in the file: $rc $out"
+echo "ok: a value checked after parsing is reported with its line: $(head -1 <<<"$out")"
 echo "config_file: all checks passed"

@@ -185,7 +185,7 @@ private:
         begin_request(header_parser_->get());
         auto admitted = admit(header_parser_->get(), state_, who(), trusted_peer_);
         hooks_ = std::move(admitted.hooks);
-        user_ = std::move(admitted.who);
+        if ((user_ = std::move(admitted.who))) record_.summary().user = user_->name;
         if (auto& refusal = admitted.refusal) {
             // The body stays unread: unless there is none, the connection cannot be reused.
             if (!header_parser_->is_done() || refusal->close_connection) keep_alive_ = false;
@@ -582,7 +582,7 @@ private:
     bool trusted_peer_ = false;     ///< the peer is a --trusted-proxy
     /** What a trusted proxy or --public-url says of the scheme and authority the client used; none: the connection and Host. */
     std::optional<request_origin> forwarded_;
-    std::shared_ptr<const user> user_; ///< whose request this is (admission.hpp); null without users
+    std::shared_ptr<const user> user_; ///< whose request (admission.hpp): its log name, its monitors' owner
     request_record record_; ///< for the access log and the transcript
 };
 

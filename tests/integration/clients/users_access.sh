@@ -34,6 +34,7 @@ start_keepdav "$dir/srv" --config "$dir/keepdav.toml" --trusted-proxy 127.0.0.1 
 [ "$(curl -s -H 'X-Forwarded-User: alice' "$KEEPDAV_URL/a.txt")" = "alice's" ] || fail "auth header from a trusted peer"
 expect 403 -H 'X-Forwarded-User: mallory' "$KEEPDAV_URL/a.txt"
 grep -q 'X-Forwarded-User names no user: "mallory"' "$KEEPDAV_LOG" || fail "no log line for an unknown user"
+grep -q ' - alice \[.*"GET /a.txt' "$KEEPDAV_LOG" || fail "the access line does not name the proxy's user"
 expect 401 "$KEEPDAV_URL/a.txt"
 stop_keepdav
 # From a peer that is no trusted proxy the header is ignored (401), with a warning, once.

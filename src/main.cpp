@@ -1,9 +1,8 @@
 // keepdav: serve a directory tree over WebDAV, with 102 Processing while long operations run.
+#include "cli/config_file.hpp"
+#include "cli/options.hpp"
 #include "log.hpp"
 #include "service_manager.hpp"
-#include "service_options.hpp"
-#include "server/request_origin.hpp"
-#include "server/trusted_proxies.hpp"
 
 #include <keepdav/server.hpp>
 
@@ -11,14 +10,10 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
-#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <filesystem>
-#include <regex>
-
-#include <unistd.h>
+#include <optional>
 
 #include <pthread.h>
 #include <sys/resource.h>
@@ -29,41 +24,6 @@ namespace {
 
 constexpr int usage_error = 2;
 
-std::chrono::milliseconds seconds_option(double value, const char* name) {
-    if (!std::isfinite(value) || value < 0 || value > 86400)
-        throw po::error(std::string("--") + name + " must be a number of seconds from 0 to 86400");
-    return std::chrono::milliseconds(static_cast<long long>(std::llround(value * 1000)));
-}
-
-keepdav::listen_address parse_listen(const std::string& text, const std::string& option = "--listen") {
-    if (text.starts_with("unix:")) {
-        keepdav::listen_address unix_socket;
-        unix_socket.unix_path = text.substr(5);
-        // sockaddr_un holds 108 bytes, its terminating NUL included.
-        if (unix_socket.unix_path.empty() || unix_socket.unix_path.native().size() > 107)
-            throw po::error(option + " unix:PATH wants a path of 1 to 107 bytes (got \"" + text + "\")");
-        return unix_socket;
-    }
-    auto colon = text.rfind(':');
-    if (colon == std::string::npos || colon == 0)
-        throw po::error(option + " wants HOST:PORT, e.g. 127.0.0.1:8080 (got \"" + text + "\")");
-    std::string host = text.substr(0, colon);
-    if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    std::string port = text.substr(colon + 1);
-    char* end = nullptr;
-    long value = std::strtol(port.c_str(), &end, 10);
-    if (port.empty() || *end != 0 || value < 0 || value > 65535)
-        throw po::error(option + ": port must be 0-65535 (got \"" + port + "\")");
-    return {host, static_cast<std::uint16_t>(value)};
-}
-
-std::string default_state_dir() {
-    if (::geteuid() == 0) return "/var/lib/keepdav";
-    if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg && *xdg) return std::string(xdg) + "/keepdav";
-    if (const char* home = std::getenv("HOME"); home && *home) return std::string(home) + "/.local/state/keepdav";
-    return "none";
-}
-
 /** Lets the process hold many connections and open directories (deep trees, idle keep-alive). */
 void raise_descriptor_limit() {
     rlimit limit{};
@@ -73,226 +33,89 @@ void raise_descriptor_limit() {
     }
 }
 
-/** What file managers need (issue 13): options with no value to check beyond their switch. */
-void add_file_manager_options(po::options_description& options, keepdav::server_config& config) {
-    options.add_options()
-        ("hide-os-litter", po::bool_switch(&config.hide_os_litter),
-         "keep macOS and Windows litter (._*, .DS_Store, .Trashes, .Spotlight-V100, .TemporaryItems, .fseventsd, "
-         "Thumbs.db, desktop.ini) out of the share: never listed; a PUT or MKCOL of it succeeds without storing "
-         "anything, and reads back empty for an hour (default: off)");
+/** Adds the --config file's settings to the command line's `vm` (flags win) and makes the configuration. */
+void read_file_and_check(po::variables_map& vm, keepdav::cli::option_set& options, keepdav::server_config& config) {
+    std::optional<keepdav::cli::config_file> file;
+    if (vm.count("config")) {
+        file = keepdav::cli::read_config_file(vm["config"].as<std::string>(), options.settings);
+        keepdav::cli::store(*file, vm);
+    }
+    po::notify(vm);
+    try {
+        config = keepdav::cli::to_config(options, vm);
+    } catch (const po::error& e) {
+        if (!file) throw;
+        throw keepdav::cli::config_file_error(keepdav::cli::locate(*file, e.what()));
+    }
+    if (file) config.users = std::move(file->users);
 }
-/** Failed-login throttling and the metrics endpoint: their options, and their checks once parsed. */
-struct guard_options {
-    std::string metrics_listen;
 
-    po::options_description describe(keepdav::server_config& config) {
-        po::options_description d("Logins and metrics");
-        d.add_options()
-            ("max-login-failures", po::value(&config.max_login_failures)->value_name("N")->default_value(config.max_login_failures),
-             "failed logins allowed per client address per minute (with --auth-file); beyond, 429 Too Many "
-             "Requests with Retry-After, the password unchecked (0: no limit)")
-            ("metrics-listen", po::value(&metrics_listen)->value_name("HOST:PORT"),
-             "serve Prometheus metrics at GET /metrics on this separate address (default: off)");
-        return d;
+/** SIGHUP: the users of the configuration as it is now; a bad file keeps the old ones, and says why. */
+void reload_users(int argc, char** argv, keepdav::instance& server) {
+    keepdav::cli::option_set options;
+    keepdav::server_config fresh;
+    std::string error;
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, options.all), vm);
+        read_file_and_check(vm, options, fresh);
+        error = server.reload_users(fresh);
+    } catch (const std::exception& e) { // config_file_error, po::error
+        error = e.what();
     }
+    if (!error.empty())
+        keepdav::log::error("SIGHUP: the configuration was not reloaded, the users stay as they were: " + error);
+    else
+        keepdav::log::info("SIGHUP: users reloaded: " + std::to_string(fresh.users.size()) + " [[user]] entries");
+}
 
-    void apply(keepdav::server_config& config) const {
-        if (config.max_login_failures > 1000000) throw po::error("--max-login-failures must be 0 to 1000000");
-        if (metrics_listen.empty()) return;
-        config.metrics_listen = parse_listen(metrics_listen, "--metrics-listen");
-        if (!config.metrics_listen->unix_path.empty()) throw po::error("--metrics-listen takes HOST:PORT, not a unix socket");
+/**
+ * The configuration the command line and its --config file say: flags first, then the file, so that
+ * flags win. Prints --help or --check-config's answer itself; answers an exit code to return at once.
+ */
+std::optional<int> configure(int argc, char** argv, keepdav::cli::option_set& options, keepdav::server_config& config) {
+    bool check = false;
+    try {
+        po::variables_map vm;
+        po::store(po::parse_command_line(argc, argv, options.all), vm);
+        check = vm.count("check-config") && vm["check-config"].as<bool>();
+        if (vm.count("help")) {
+            std::cout << options.all << "\n";
+            return 0;
+        }
+        if (vm.count("version") && vm["version"].as<bool>()) {
+            std::cout << keepdav::version_text();
+            return 0;
+        }
+        read_file_and_check(vm, options, config);
+        if (check) {
+            std::cout << "# keepdav --check-config: the configuration is valid"
+                      << keepdav::cli::effective_toml(options.settings, vm, config.users);
+            return 0;
+        }
+    } catch (const keepdav::cli::config_file_error& e) {
+        std::cerr << e.what() << "\n";
+        return usage_error;
+    } catch (const po::error& e) {
+        std::cerr << "keepdav: " << e.what() << "\n" << (check ? "" : "Try 'keepdav --help'.\n");
+        return usage_error;
     }
-};
+    return std::nullopt;
+}
 
 } // namespace
 
 int main(int argc, char** argv) {
     keepdav::server_config config;
-    std::string root;
-    std::vector<std::string> listen;
-    std::vector<std::string> deny;
-    std::string proxy_interims = "4";
-    double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600, monitor_keep = 3600;
-    std::string state_dir, transcript, auth_file, tls_cert, tls_key, access_log;
-    double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
-    bool no_infinity = false;
-    bool no_processing = false, verbose = false;
-
-    po::options_description options("keepdav — a WebDAV server that keeps long operations alive with 102 Processing\n\n"
-                                    "Usage: keepdav --root DIR [--listen HOST:PORT|unix:PATH]... [options]\n\nOptions");
-    keepdav::service_options service;
-    options.add_options()
-        ("help,h", "print this help and exit")
-        ("root", po::value(&root)->value_name("DIR"), "directory to serve (required)")
-        ("listen", po::value(&listen)->value_name("HOST:PORT|unix:PATH"),
-         "address to listen on, or a unix socket's path; repeat for several; port 0 picks a free port "
-         "(default 127.0.0.1:8080, or the sockets systemd hands over). Each prints 'listening on HOST:PORT' "
-         "(or 'listening on unix:PATH') once bound")
-        ("processing-after", po::value(&after)->value_name("SECONDS")->default_value(3),
-         "how long a long operation runs before its first 102 Processing (decimals allowed)")
-        ("processing-interval", po::value(&interval)->value_name("SECONDS")->default_value(5),
-         "seconds between 102 Processing responses after the first")
-        ("no-processing", po::bool_switch(&no_processing), "never send 102 Processing")
-        ("no-processing-for", po::value(&deny)->value_name("REGEX"),
-         "send no 102 to user agents matching this ECMAScript regex; repeatable; replaces the default "
-         "list (^python-requests/, ^Python-urllib/, ^Java/)")
-        ("max-interim", po::value(&config.max_interim)->value_name("N")->default_value(0),
-         "the most 1xx one request gets (0: no cap)")
-        ("proxy-interims", po::value(&proxy_interims)->value_name("N|stream")->default_value("4"),
-         "the most 1xx a request gets that came through a proxy keepdav cannot identify (one that adds "
-         "Forwarded/X-Forwarded-* or Via, or a --trusted-proxy peer); 'stream' for no cap (HAProxy, lighttpd)")
-        ("trusted-proxy", po::value(&config.trusted_proxies)->value_name("CIDR"),
-         "address or network of a reverse proxy in front of keepdav; repeatable. Its Forwarded or "
-         "X-Forwarded-Proto/-Host say the scheme and host the client used; nobody else's are believed")
-        ("public-url", po::value(&config.public_url)->value_name("URL"),
-         "the URL clients use (https://dav.example.com): Destination is checked against it, Status-URI names it")
-        ("state-dir", po::value(&state_dir)->value_name("DIR"),
-         "where the lock table is kept across restarts; must be outside the root "
-         "(default: /var/lib/keepdav as root, else $XDG_STATE_HOME/keepdav or ~/.local/state/keepdav; "
-         "'none' keeps locks in memory only)")
-        ("max-lock-timeout", po::value(&max_lock)->value_name("SECONDS")->default_value(7 * 24 * 3600),
-         "the longest lock granted, Infinite included (0: no cap)")
-        ("test-hooks", po::bool_switch(&config.test_hooks),
-         "honour the Keepdav-* request headers that hold a request and shape its interim responses "
-         "(for testing HTTP clients; see README)")
-        ("access-log", po::value(&access_log)->value_name("FILE"),
-         "where access lines go (Combined Log Format, then interim=N time=S): a file, 'stderr' (the default) or 'off'")
-        ("transcript", po::value(&transcript)->value_name("FILE"),
-         "append one JSON line per request: interim responses with times, final status, client_gone")
-        ("read-only", po::bool_switch(&config.read_only), "answer 403 to every method that writes")
-        ("tls-cert", po::value(&tls_cert)->value_name("FILE"), "PEM certificate chain: serve HTTPS (with --tls-key)")
-        ("tls-key", po::value(&tls_key)->value_name("FILE"), "PEM private key for --tls-cert")
-        ("auth-file", po::value(&auth_file)->value_name("FILE"),
-         "require HTTP Basic credentials from this htpasswd file (bcrypt: htpasswd -B; SHA-crypt: htpasswd -5)")
-        ("auth-realm", po::value(&config.auth_realm)->value_name("TEXT")->default_value(config.auth_realm),
-         "the realm named in WWW-Authenticate")
-        ("max-connections", po::value(&config.max_connections)->value_name("N")->default_value(config.max_connections),
-         "connections at once; beyond, new ones get 503 and are closed (0: derived from the descriptor limit)")
-        ("max-header-bytes", po::value(&config.max_header_bytes)->value_name("BYTES")->default_value(config.max_header_bytes),
-         "largest request header (431 beyond)")
-        ("max-xml-body", po::value(&config.max_xml_body_bytes)->value_name("BYTES")->default_value(config.max_xml_body_bytes),
-         "largest XML request body: PROPFIND, PROPPATCH, LOCK (413 beyond)")
-        ("max-put-size", po::value(&config.max_put_bytes)->value_name("BYTES")->default_value(0),
-         "largest PUT body, 0 for no limit (413 beyond)")
-        ("min-body-rate", po::value(&config.min_body_rate)->value_name("BYTES/S")->default_value(config.min_body_rate),
-         "a request body slower than this over any 10 s is cut off (408)")
-        ("header-timeout", po::value(&header_timeout)->value_name("SECONDS")->default_value(30),
-         "time to read a whole request header (a slow-header client is cut off)")
-        ("body-timeout", po::value(&body_timeout)->value_name("SECONDS")->default_value(60),
-         "longest stall while reading a request body")
-        ("idle-timeout", po::value(&idle_timeout)->value_name("SECONDS")->default_value(60),
-         "how long an idle keep-alive connection is kept")
-        ("write-timeout", po::value(&write_timeout)->value_name("SECONDS")->default_value(60),
-         "longest time to write one response (or one 102) to a client that does not read")
-        ("no-propfind-infinity", po::bool_switch(&no_infinity),
-         "refuse PROPFIND Depth: infinity with 403 DAV:propfind-finite-depth (RFC 4918 §9.1)")
-        ("shutdown-grace", po::value(&grace)->value_name("SECONDS")->default_value(30),
-         "on SIGINT/SIGTERM, how long running requests may take to finish")
-        ("monitor-keep", po::value(&monitor_keep)->value_name("SECONDS")->default_value(3600),
-         "how long the monitor of an asynchronous operation (Prefer: respond-async) outlives it")
-        ("io-threads", po::value(&config.io_threads)->value_name("N"), "I/O threads (default: one per core)")
-        ("fs-threads", po::value(&config.fs_threads)->value_name("N"),
-         "file system worker threads for long operations (default: 4 per core, at least 4)")
-        ("verbose,v", po::bool_switch(&verbose), "log debug lines too");
-    add_file_manager_options(options, config);
-    keepdav::add_service_options(options, service);
-    guard_options guards;
-    options.add(guards.describe(config));
-
-    try {
-        po::variables_map vm;
-        po::store(po::parse_command_line(argc, argv, options), vm);
-        po::notify(vm);
-        if (vm.count("help")) {
-            std::cout << options << "\n";
-            return 0;
-        }
-        if (service.version) {
-            std::cout << keepdav::version_text();
-            return 0;
-        }
-        if (root.empty()) throw po::error("--root DIR is required");
-        guards.apply(config);
-        config.root = root;
-        // Socket activation: systemd's sockets are served, with any --listen besides.
-        for (int fd : keepdav::inherited_sockets()) {
-            config.listen.emplace_back();
-            config.listen.back().inherited_fd = fd;
-        }
-        if (listen.empty() && config.listen.empty()) listen.push_back("127.0.0.1:8080");
-        for (const auto& l : listen) config.listen.push_back(parse_listen(l));
-        keepdav::apply_service_options(service, config);
-        config.processing_after = seconds_option(after, "processing-after");
-        config.processing_interval = seconds_option(interval, "processing-interval");
-        if (config.processing_interval.count() == 0) throw po::error("--processing-interval must be above 0");
-        config.shutdown_grace = seconds_option(grace, "shutdown-grace");
-        config.monitor_keep = seconds_option(monitor_keep, "monitor-keep");
-        if (!(max_lock >= 0 && max_lock <= 1e9)) throw po::error("--max-lock-timeout must be 0 to 1e9 seconds");
-        config.max_lock_timeout = std::chrono::seconds(static_cast<long long>(max_lock));
-        if (state_dir.empty()) state_dir = default_state_dir();
-        if (state_dir != "none") {
-            std::error_code ec;
-            auto state = std::filesystem::weakly_canonical(state_dir, ec);
-            auto root_path = std::filesystem::weakly_canonical(config.root, ec);
-            auto rel = state.lexically_relative(root_path);
-            if (!rel.empty() && *rel.begin() != "..")
-                throw po::error("--state-dir " + state_dir + " is inside the served root: clients would see it");
-            config.state_dir = state;
-        }
-        config.processing_enabled = !no_processing;
-        if (proxy_interims == "stream") {
-            config.proxy_interims = -1;
-        } else {
-            std::size_t used = 0;
-            unsigned long n = 0;
-            try {
-                n = std::stoul(proxy_interims, &used);
-            } catch (const std::exception&) {
-            }
-            if (used == 0 || used != proxy_interims.size() || n > 1000)
-                throw po::error("--proxy-interims takes a number from 0 to 1000 or 'stream'");
-            config.proxy_interims = static_cast<int>(n);
-        }
-        if (!config.public_url.empty() && !keepdav::server::parse_public_url(config.public_url))
-            throw po::error("--public-url takes http(s)://host[:port], with no path: \"" + config.public_url + "\"");
-        try {
-            keepdav::server::trusted_proxies check(config.trusted_proxies);
-        } catch (const std::invalid_argument& e) {
-            throw po::error(std::string("--trusted-proxy: ") + e.what());
-        }
-        config.transcript = transcript;
-        if (access_log == "off")
-            config.access_log_off = true;
-        else if (access_log != "stderr")
-            config.access_log = access_log;
-        config.allow_propfind_infinity = !no_infinity;
-        config.auth_file = auth_file;
-        config.tls_cert = tls_cert;
-        config.tls_key = tls_key;
-        if (tls_cert.empty() != tls_key.empty()) throw po::error("--tls-cert and --tls-key go together");
-        config.header_timeout = seconds_option(header_timeout, "header-timeout");
-        config.body_timeout = seconds_option(body_timeout, "body-timeout");
-        config.idle_timeout = seconds_option(idle_timeout, "idle-timeout");
-        config.write_timeout = seconds_option(write_timeout, "write-timeout");
-        for (auto t : {config.header_timeout, config.body_timeout, config.idle_timeout, config.write_timeout})
-            if (t.count() == 0) throw po::error("timeouts must be above 0");
-        if (config.max_header_bytes < 1024) throw po::error("--max-header-bytes must be at least 1024");
-        // Beast keeps a field's offsets in 16 bits: no field may reach 64 KiB, so no header may.
-        if (config.max_header_bytes > 65000) throw po::error("--max-header-bytes must be at most 65000");
-        if (vm.count("no-processing-for")) {
-            for (const auto& pattern : deny) {
-                try {
-                    std::regex check(pattern, std::regex::ECMAScript);
-                } catch (const std::regex_error& e) {
-                    throw po::error("--no-processing-for: bad regular expression \"" + pattern + "\": " + e.what());
-                }
-            }
-            config.no_processing_for = deny;
-        }
-    } catch (const po::error& e) {
-        std::cerr << "keepdav: " << e.what() << "\nTry 'keepdav --help'.\n";
-        return usage_error;
+    keepdav::cli::option_set options;
+    if (auto exit_code = configure(argc, argv, options, config)) return *exit_code;
+    // Socket activation: systemd's sockets are served, with any --listen besides.
+    for (int fd : keepdav::inherited_sockets()) {
+        config.listen.emplace_back();
+        config.listen.back().inherited_fd = fd;
     }
+    if (config.listen.empty()) config.listen.push_back({"127.0.0.1", 8080});
+    bool verbose = options.verbose;
     if (verbose) keepdav::log::set_threshold(keepdav::log::level::debug);
     raise_descriptor_limit();
 
@@ -301,6 +124,7 @@ int main(int argc, char** argv) {
     sigemptyset(&signals);
     sigaddset(&signals, SIGINT);
     sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &signals, nullptr);
     std::signal(SIGPIPE, SIG_IGN);
 
@@ -332,7 +156,7 @@ int main(int argc, char** argv) {
         }
 
     int signal_number = 0;
-    sigwait(&signals, &signal_number);
+    while (sigwait(&signals, &signal_number) == 0 && signal_number == SIGHUP) reload_users(argc, argv, server);
     keepdav::log::info(std::string("got ") + (signal_number == SIGINT ? "SIGINT" : "SIGTERM") +
                        ": finishing running requests, then exiting");
     keepdav::notify_service_manager("STOPPING=1");

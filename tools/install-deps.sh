@@ -4,7 +4,7 @@ set -euo pipefail
 packages=(
     cmake g++ make pkg-config
     libboost1.81-dev libboost-program-options1.81-dev
-    libpugixml-dev libssl-dev libcrypt-dev catch2
+    libpugixml-dev libssl-dev libcrypt-dev libtomlplusplus-dev catch2
     litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
     clang libclang-rt-14-dev
     haproxy apache2 caddy nginx lighttpd varnish

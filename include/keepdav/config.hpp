@@ -9,6 +9,7 @@
 #include <stop_token>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace keepdav {
@@ -22,6 +23,23 @@ struct listen_address {
     unsigned unix_mode = 0660; ///< the socket file's permissions: who may connect
     /** At least 0: a listening socket handed over at start (socket activation), used as it is. */
     int inherited_fd = -1;
+};
+
+/** What a user may do under a path: nothing (it does not exist for them), read it, or change it too. */
+enum class access_level { none, read, write };
+
+/** One [[user]] of the configuration file (see README, "Users and permissions"). */
+struct user_config {
+    std::string name;
+    /** htpasswd-style crypt hash (bcrypt or SHA-crypt); empty: no Basic login (a proxy's --auth-header only). */
+    std::string password_hash;
+    /** Their own directory, which they see as "/"; empty: the server's root. */
+    std::filesystem::path root;
+    /** What they may do where no rule says otherwise. */
+    access_level access = access_level::write;
+    /** Path prefixes under their root ("/shared") and what they may do there; the longest prefix wins. */
+    std::vector<std::pair<std::string, access_level>> rules;
+    int line = 0; ///< where the entry starts in the configuration file, for messages
 };
 
 /** User agents known to break on an unasked 102 (see README, "Clients and 102"). */
@@ -87,6 +105,12 @@ struct server_config {
     unsigned max_login_failures = 10;
     /** Where GET /metrics (Prometheus text format) is served; none: not served. */
     std::optional<listen_address> metrics_listen;
+    /** The [[user]] entries of the configuration file: when any, every request is one user's (or 401). */
+    std::vector<user_config> users;
+    /** Requests without credentials act as user "anonymous" with this access to the root (none: 401). */
+    access_level anonymous = access_level::none;
+    /** A request header a --trusted-proxy names the user in (X-Forwarded-User); empty: none. */
+    std::string auth_header;
     /** Every method that writes answers 403. */
     bool read_only = false;
     std::chrono::milliseconds header_timeout{30000};

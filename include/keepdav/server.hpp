@@ -31,6 +31,13 @@ public:
      */
     void stop();
 
+    /**
+     * Replaces the users (--auth-file, [[user]] entries, --anonymous) with those of `fresh`, without
+     * touching connections: requests already admitted finish as the users they started as. Answers
+     * an empty string, or why nothing changed (the old users stay).
+     */
+    std::string reload_users(const server_config& fresh);
+
 private:
     struct impl;
     std::unique_ptr<impl> impl_;

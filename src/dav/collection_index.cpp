@@ -56,16 +56,18 @@ std::optional<index_entry> entry_for(const context& ctx, int dir_fd, std::string
 void stream_index(const index_job& job, body_pipe& pipe, std::stop_token stop) {
     const context& ctx = job.ctx;
     page_writer out(pipe, stop);
-    std::string title = "/" + job.rel + (job.rel.empty() ? "" : "/");
+    const std::string& prefix = ctx.config.path_prefix; // --prefix: every link is under it
+    std::string title = prefix + "/" + job.rel + (job.rel.empty() ? "" : "/");
     auto slash = job.rel.rfind('/');
-    std::string parent = job.rel.empty() ? "" : href_for(slash == std::string::npos ? "" : job.rel.substr(0, slash), true);
-    out.text() = index_head(title, href_for(job.rel, true), parent, job.order);
+    std::string parent =
+        job.rel.empty() ? "" : href_for(slash == std::string::npos ? "" : job.rel.substr(0, slash), true, prefix);
+    out.text() = index_head(title, href_for(job.rel, true, prefix), parent, job.order);
     if (!out.flush()) return pipe.fail();
     std::vector<index_entry> held;
     bool streaming = false;
     std::size_t count = 0;
     auto emit = [&](const index_entry& e) {
-        append_index_row(out.text(), e, href_for(fs::join(job.rel, e.name), e.collection));
+        append_index_row(out.text(), e, href_for(fs::join(job.rel, e.name), e.collection, prefix));
         return out.flush_if_due();
     };
     fs::error_code unreadable;
@@ -132,7 +134,7 @@ std::string_view query_of(std::string_view target) {
 reply davmount_reply(const request& req, const context& ctx, std::string_view collection_rel, std::string_view open) {
     std::string url = ctx.tls ? "https://" : "http://";
     url += host_of(req.base(), ctx);
-    url += href_for(collection_rel, true);
+    url += href_for(collection_rel, true, ctx.config.path_prefix);
     reply r;
     r.fields.set(http::field::content_type, davmount_media_type);
     r.fields.set(http::field::cache_control, "no-cache");

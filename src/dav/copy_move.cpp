@@ -1,3 +1,4 @@
+#include "dav/access_rules.hpp"
 #include "dav/methods.hpp"
 #include "dav/preconditions.hpp"
 #include "locks/lock_store.hpp"
@@ -73,6 +74,9 @@ outcome handle_copy_move(const request& req, const context& ctx, const resource_
     t.dst = dst->rel;
     t.what += " -> /" + t.dst;
     if (auto refused = refuse_too_deep(t.dst)) return std::move(*refused);
+    // The destination is written, and what it holds replaced: the user needs write on all of it.
+    if (ctx.access && decide(*ctx.access, t.dst, access_level::write, true) != access_decision::allowed)
+        return error_reply(http::status::forbidden, "the destination is not writable for this user");
 
     auto depth = parse_depth(req[http::field::depth], req.count(http::field::depth), depth::infinity);
     if (!depth || *depth == depth::one || (t.is_move && *depth != depth::infinity))

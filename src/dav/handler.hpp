@@ -30,6 +30,7 @@ class open_file_cache;
 namespace keepdav::dav {
 
 class litter_memory;
+class access_rules;
 
 using request = http::request<http::string_body>;
 using request_header = http::request_header<>;
@@ -58,6 +59,10 @@ struct context {
     litter_memory* litter = nullptr;
     /** The authority the client used, where it differs from Host (a trusted proxy's, --public-url). */
     std::optional<std::string> host = std::nullopt;
+    /** What the request's user may do where (dav/access_rules.hpp); null: everything. */
+    const access_rules* access = nullptr;
+    /** Keeps what `tree`, `locks` and `access` point into alive as long as the request or its operation. */
+    std::shared_ptr<const void> owner = nullptr;
 };
 
 /** What a running operation is given by the one who runs it. */

@@ -3,6 +3,7 @@
 #include "dav/preconditions.hpp"
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
+#include "dav/access_rules.hpp"
 #include "fs/walk.hpp"
 #include "xml/request_bodies.hpp"
 
@@ -178,6 +179,11 @@ void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const contex
         return;
     }
     std::string member = fs::join(rel, m.name);
+    // What the user may not see is not listed, nor entered (README, "Users and permissions").
+    if (ctx.access && ctx.access->at(member) == access_level::none) {
+        m.enter = false;
+        return;
+    }
     if (control.before_entry) control.before_entry(member);
     auto info = fs::stat_at(dir_fd, m.name.c_str());
     m.enter = m.enter && info && info->is_directory(); // gone or replaced since it was listed: not entered

@@ -1,6 +1,7 @@
 // The one entry of the protocol: the rules every method obeys (a target that parses, reserved names,
 // a read-only server, open-file caches dropped before a change, conditional reads), then the
 // method's own handler.
+#include "dav/access_rules.hpp"
 #include "dav/methods.hpp"
 #include "dav/os_litter.hpp"
 #include "dav/preconditions.hpp"
@@ -19,6 +20,26 @@ reply refuse_method(http::status status, const std::string& detail) {
     return r;
 }
 
+/**
+ * What the request's user may not do here (README, "Users and permissions"). A `none` path is 404, as
+ * if it did not exist (RFC 9110 §15.5.5 allows a 404 for a resource the server will not disclose). A
+ * method on a whole tree needs its level on every rule inside it, or is refused as a whole with 403:
+ * RFC 4918 §9.6.1 and §9.9.4 let a server report failed members in a 207, but a refusal before
+ * anything is touched leaves no half-done DELETE or MOVE.
+ */
+std::optional<reply> refuse_by_access(http::verb method, const std::string& rel, const access_rules& rules) {
+    bool tree = method == http::verb::delete_ || method == http::verb::move || method == http::verb::copy;
+    // A COPY only reads its source; its destination is checked by handle_copy_move.
+    auto needed = method == http::verb::copy ? access_level::read : needed_level(method);
+    switch (decide(rules, rel, needed, tree)) {
+    case access_decision::allowed: return std::nullopt;
+    case access_decision::not_found: return error_reply(http::status::not_found);
+    case access_decision::forbidden: break;
+    }
+    log::info(std::string(http::to_string(method)) + " /" + rel + ": 403 (not allowed for this user)");
+    return error_reply(http::status::forbidden, "not allowed for this user");
+}
+
 } // namespace
 
 outcome handle(const request& req, const context& ctx) {
@@ -34,6 +55,8 @@ outcome handle(const request& req, const context& ctx) {
     // The server's own temporary files do not exist for clients, whatever the method: 404, as for
     // any unmapped URL (a PUT there would write what the next start sweeps away).
     if (fs::is_internal_name(path->rel.substr(path->rel.rfind('/') + 1))) return error_reply(http::status::not_found);
+    if (ctx.access)
+        if (auto refused = refuse_by_access(req.method(), path->rel, *ctx.access)) return std::move(*refused);
     bool reads = req.method() == http::verb::get || req.method() == http::verb::head ||
                  req.method() == http::verb::options || req.method() == http::verb::propfind;
     if (ctx.config.read_only && !reads && req.method() != http::verb::unknown) {

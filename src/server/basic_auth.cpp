@@ -15,12 +15,6 @@ namespace keepdav::server {
 
 namespace {
 
-bool supported(std::string_view hash) {
-    for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
-        if (hash.starts_with(prefix)) return true;
-    return false;
-}
-
 std::optional<std::string> base64_decode(std::string_view text) {
     if (text.empty() || text.size() % 4 != 0 || text.size() > 8192) return std::nullopt;
     std::string out(text.size() / 4 * 3, '\0');
@@ -50,10 +44,10 @@ std::optional<std::pair<std::string, std::string>> basic_auth::credentials(std::
     return std::make_pair(decoded->substr(0, colon), decoded->substr(colon + 1));
 }
 
-boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
+boost::system::result<basic_auth::hashes, std::string> basic_auth::read(const std::filesystem::path& file) {
     std::ifstream in(file);
     if (!in) return "cannot read the password file " + file.string();
-    auto auth = std::make_unique<basic_auth>();
+    hashes users;
     std::string line;
     for (int number = 1; std::getline(in, line); ++number) {
         if (!line.empty() && line.back() == '\r') line.pop_back();
@@ -62,18 +56,37 @@ boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load
         if (colon == std::string::npos || colon == 0)
             return file.string() + ":" + std::to_string(number) + ": not user:hash";
         auto hash = line.substr(colon + 1);
-        if (!supported(hash))
+        if (!supported_hash(hash))
             return file.string() + ":" + std::to_string(number) +
                    ": unsupported hash (use bcrypt, htpasswd -B, or SHA-crypt, htpasswd -5 / mkpasswd -m sha-512)";
-        auth->users_[line.substr(0, colon)] = hash;
+        users[line.substr(0, colon)] = hash;
     }
-    if (auth->users_.empty()) return "the password file " + file.string() + " names no user";
+    if (users.empty()) return "the password file " + file.string() + " names no user";
+    return users;
+}
+
+boost::system::result<std::unique_ptr<basic_auth>, std::string> basic_auth::load(const std::filesystem::path& file) {
+    auto users = read(file);
+    if (!users) return users.error();
+    return std::make_unique<basic_auth>(std::move(*users));
+}
+
+basic_auth::basic_auth(hashes users) : users_(std::move(users)) {
     // Checked for unknown users, with a real user's salt and cost, so that a wrong name takes as long
     // as a wrong password.
-    crypt_data data{};
-    const char* decoy = ::crypt_r("keepdav-decoy", auth->users_.begin()->second.c_str(), &data);
-    auth->decoy_hash_ = decoy ? decoy : auth->users_.begin()->second;
-    return auth;
+    for (const auto& [name, hash] : users_) {
+        if (hash.empty()) continue;
+        crypt_data data{};
+        const char* decoy = ::crypt_r("keepdav-decoy", hash.c_str(), &data);
+        decoy_hash_ = decoy ? decoy : hash;
+        break;
+    }
+}
+
+bool basic_auth::supported_hash(std::string_view hash) {
+    for (auto prefix : {"$2y$", "$2b$", "$2a$", "$5$", "$6$", "$y$", "$7$", "$gy$"})
+        if (hash.starts_with(prefix)) return true;
+    return false;
 }
 
 std::string basic_auth::user_of(std::string_view authorization) {
@@ -83,6 +96,8 @@ std::string basic_auth::user_of(std::string_view authorization) {
 
 password_verdict basic_auth::check(const std::string& user, const std::string& password) const {
     auto it = users_.find(user);
+    if (it != users_.end() && it->second.empty()) it = users_.end(); // no password: no Basic login
+    if (decoy_hash_.empty()) return password_verdict::unknown_user;
     const std::string& hash = it == users_.end() ? decoy_hash_ : it->second;
     auto data = std::make_unique<crypt_data>();
     const char* computed = ::crypt_r(password.c_str(), hash.c_str(), data.get());

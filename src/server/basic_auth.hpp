@@ -10,7 +10,6 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
-#include <utility>
 
 namespace keepdav::server {
 
@@ -21,6 +20,11 @@ class basic_auth {
 public:
     /** Reads `file` ("user:hash" per line); a line in a form this server cannot check is an error. */
     static boost::system::result<std::unique_ptr<basic_auth>, std::string> load(const std::filesystem::path& file);
+    /** The "user:hash" lines of an htpasswd file, by user. */
+    using hashes = std::unordered_map<std::string, std::string>;
+    static boost::system::result<hashes, std::string> read(const std::filesystem::path& file);
+    /** Checks against these users' hashes (not empty; an empty hash never matches). */
+    explicit basic_auth(hashes users);
 
     /**
      * Hashes `password` as `user`'s entry says (an unknown user against a decoy entry of the same
@@ -30,6 +34,9 @@ public:
 
     /** The (user, password) of a `Basic` Authorization value, or nothing when it is not one. */
     static std::optional<std::pair<std::string, std::string>> credentials(std::string_view authorization);
+
+    /** Whether `hash` is in a form this server checks (bcrypt, SHA-crypt, yescrypt). */
+    static bool supported_hash(std::string_view hash);
 
     /** The user name in an Authorization header (for logs), or "-". */
     static std::string user_of(std::string_view authorization);

@@ -98,14 +98,18 @@ void instance::start() {
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
-    if (!im.config.auth_file.empty()) {
-        auto auth = server::basic_auth::load(im.config.auth_file);
-        if (!auth) throw std::runtime_error(auth.error());
-        im.state->auth = std::move(*auth);
-        // Half the cores at most hash passwords, so a storm of guesses leaves the others to serve.
-        im.state->logins = std::make_unique<server::password_checks>(
-            [users = im.state->auth.get()](const std::string& user, const std::string& password) { return users->check(user, password); },
-            im.config.max_login_failures, std::max(1u, cores() / 2));
+    if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
+        auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});
+        if (!users) throw std::runtime_error(users.error());
+        im.state->users.store(std::move(*users));
+    // Half the cores at most hash passwords, so a storm of guesses leaves the others to serve. Made
+    // whatever the configuration says: a reload (SIGHUP) may bring the first users.
+    im.state->logins = std::make_unique<server::password_checks>(
+        [&state = *im.state](const std::string& user, const std::string& password) {
+            auto users = state.users.load();
+            return users ? users->check_password(user, password) : server::password_verdict::unknown_user;
+        },
+        im.config.max_login_failures, std::max(1u, cores() / 2));
     }
     if (!im.config.tls_cert.empty() || !im.config.tls_key.empty()) {
         if (im.config.tls_cert.empty() || im.config.tls_key.empty())
@@ -185,6 +189,21 @@ void instance::start() {
             }
         });
     im.running = true;
+}
+
+std::string instance::reload_users(const server_config& fresh) {
+    auto& state = *impl_->state;
+    auto previous = state.users.load();
+    if (fresh.auth_file.empty() && fresh.users.empty() && fresh.anonymous == access_level::none) {
+        state.users.store(nullptr);
+        state.logins->forget_remembered();
+        return {};
+    }
+    auto users = server::users_table::build(fresh, {&state.tree, state.locks.get(), nullptr}, previous.get());
+    if (!users) return users.error();
+    state.users.store(std::move(*users));
+    state.logins->forget_remembered(); // a changed or removed password must not go on working
+    return {};
 }
 
 std::vector<listen_address> instance::endpoints() const {

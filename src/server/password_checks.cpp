@@ -120,4 +120,9 @@ login_outcome password_checks::failure(const std::string& client, std::string us
     return login_outcome{login_outcome::kind::failed, std::move(user), std::move(reason), {}};
 }
 
+void password_checks::forget_remembered() {
+    std::lock_guard lock(mutex_);
+    verified_.clear();
+}
+
 } // namespace keepdav::server

@@ -61,6 +61,9 @@ public:
      */
     login_outcome slow(std::string_view authorization, const std::string& client);
 
+    /** Forgets every remembered success: after a reload, a changed password must be checked again. */
+    void forget_remembered();
+
     net::thread_pool& pool() { return *pool_; }
     /**
      * At shutdown, once the I/O threads are gone but their contexts still exist: waits for the

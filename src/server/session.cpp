@@ -186,6 +186,7 @@ private:
 
     void on_admitted(admission admitted) {
         hooks_ = std::move(admitted.hooks);
+        if ((user_ = std::move(admitted.who))) record_.summary().user = user_->name;
         if (auto& refusal = admitted.refusal) {
             // The body stays unread: unless there is none, the connection cannot be reused.
             if (!header_parser_->is_done() || refusal->close_connection) keep_alive_ = false;
@@ -210,7 +211,7 @@ private:
     }
 
     void begin_request(const http::request<http::empty_body>& head) {
-        record_.begin(head, state_.auth != nullptr);
+        record_.begin(head, state_.users.load() != nullptr);
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;
@@ -314,9 +315,8 @@ private:
     }
 
     dav::context dav_context() {
-        if (!forwarded_) return state_.dav_context(tls_);
-        auto ctx = state_.dav_context(forwarded_->https);
-        ctx.host = forwarded_->host;
+        auto ctx = state_.dav_context(forwarded_ ? forwarded_->https : tls_, user_);
+        if (forwarded_) ctx.host = forwarded_->host;
         return ctx;
     }
 
@@ -576,14 +576,14 @@ private:
     bool resume_after_watch_ = false;
     bool operation_running_ = false;         ///< on the file system pool now
     bool operation_outlives_client_ = false; ///< it runs on if the client leaves
-    bool closing_ = false;
-    bool server_closed_ = false;
+    bool closing_ = false, server_closed_ = false;
     bool keep_alive_ = true;
     bool is_head_ = false;
     unsigned version_ = 11;
     bool trusted_peer_ = false;     ///< the peer is a --trusted-proxy
     /** What a trusted proxy or --public-url says of the scheme and authority the client used; none: the connection and Host. */
     std::optional<request_origin> forwarded_;
+    std::shared_ptr<const user> user_; ///< whose request (admission.hpp): its log name, its monitors' owner
     request_record record_; ///< for the access log and the transcript
 };
 

@@ -6,7 +6,6 @@
 #include "locks/lock_store.hpp"
 #include "locks/path_locks.hpp"
 #include "net.hpp"
-#include "server/basic_auth.hpp"
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
 #include "server/metrics.hpp"
@@ -15,11 +14,13 @@
 #include "server/request_origin.hpp"
 #include "server/transcript.hpp"
 #include "server/trusted_proxies.hpp"
+#include "server/users.hpp"
 
 #include <keepdav/config.hpp>
 
 #include <boost/asio/thread_pool.hpp>
 
+#include <atomic>
 #include <condition_variable>
 #include <memory>
 #include <mutex>
@@ -52,8 +53,10 @@ struct shared_state {
     /** Asynchronous operations (Prefer: respond-async) and their monitors. */
     operation_monitors monitors;
     const std::unique_ptr<transcript_log> transcript; ///< null without --transcript
-    std::unique_ptr<basic_auth> auth;                  ///< null without --auth-file
-    std::unique_ptr<password_checks> logins;           ///< checks credentials against `auth`; null without it
+    /** Who may log in, and what each sees; null without --auth-file and [[user]] entries. */
+    std::atomic<std::shared_ptr<const users_table>> users; ///< swapped whole by a reload (SIGHUP)
+    /** Checks Basic credentials against `users` off the I/O threads, and throttles failing addresses. */
+    std::unique_ptr<password_checks> logins;
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
     /** Counted only with --metrics-listen. */
@@ -68,7 +71,7 @@ struct shared_state {
      * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers
      * come from the file system pool, GET's open-file cache is this thread's.
      */
-    dav::context dav_context(bool tls);
+    dav::context dav_context(bool tls, std::shared_ptr<const user> who = nullptr);
 
     /** A request's access line (unless --access-log off) and transcript line, once it is answered. */
     void record_answered(const request_summary& r);

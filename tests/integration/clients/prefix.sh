@@ -40,6 +40,14 @@ expect "PROPFIND of / outside the prefix" 404 "$(curl -s -o /dev/null -w '%{http
 expect "GET under the prefix" hello "$(curl -s "$direct/dav/dir/file.txt")"
 expect "PROPFIND /dav (the root, no slash)" 207 "$(curl -s -o /dev/null -w '%{http_code}' -X PROPFIND -H 'Depth: 0' "$direct/dav")"
 
+# A browser's HTML index and ?davmount link under the prefix.
+index=$(curl -s "$direct/dav/dir/")
+for link in 'href="/dav/dir/file.txt"' 'href="/dav/dir/sub/"' 'href="/dav/"'; do
+    grep -qF "$link" <<<"$index" || { echo "$index"; fail "the HTML index lacks $link"; }
+done
+grep -qF "<dm:url>$direct/dav/dir/</dm:url>" <<<"$(curl -s "$direct/dav/dir/?davmount")" || fail "davmount's URL without the prefix"
+echo "ok: the HTML index and ?davmount link under the prefix"
+
 # Status-URI names the request under the prefix (a held GET whose 102s carry it).
 probe=$("$KEEPDAV_PROBE_BIN" -H 'Keepdav-Delay: 0.4' -H 'Keepdav-Interim-Status-URI: on' "$direct/dav/dir/file.txt" 2>&1)
 grep -qi "status-uri: 200 <$direct/dav/dir/file.txt>" <<<"$probe" || { echo "$probe"; fail "Status-URI without the prefix"; }

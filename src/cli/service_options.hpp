@@ -16,7 +16,7 @@ struct service_options {
     bool version = false;
 };
 
-/** Adds --prefix, --socket-mode and --version to `options`, writing into `into`. */
+/** Adds --prefix and --socket-mode to `options`, writing into `into` (--version is command-line only: cli/options). */
 void add_service_options(boost::program_options::options_description& options, service_options& into);
 
 /** Checks what was given and puts it into `config`; throws boost::program_options::error saying why. */

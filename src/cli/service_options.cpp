@@ -1,4 +1,4 @@
-#include "service_options.hpp"
+#include "cli/service_options.hpp"
 
 #include "dav/target.hpp"
 
@@ -25,8 +25,7 @@ void add_service_options(po::options_description& options, service_options& into
          "serve the share under this path (/dav), for a reverse proxy that routes by path: requests "
          "outside it get 404, and every URL keepdav writes is under it")
         ("socket-mode", po::value(&into.socket_mode)->value_name("OCTAL")->default_value(into.socket_mode),
-         "permissions of the socket file of a --listen unix:PATH (who may connect: its owner and group)")
-        ("version", po::bool_switch(&into.version), "print the version (and the Boost and OpenSSL used) and exit");
+         "permissions of the socket file of a --listen unix:PATH (who may connect: its owner and group)");
 }
 
 void apply_service_options(const service_options& given, server_config& config) {

@@ -132,7 +132,7 @@ def main():
                 finally:
                     proc.terminate()
                     proc.wait()
-                q = statistics.quantiles(latencies, n=100)
+                q = statistics.quantiles(latencies, n=100, method="inclusive")
                 print(f"{a.label:<10} {cost:>4} {throttle:>8} {len(latencies):>5} {q[49] * 1000:>8.2f} {q[98] * 1000:>8.2f} "
                       f"{max(latencies) * 1000:>8.2f}  {dict(sorted(outcomes.items(), key=str))}", flush=True)
 

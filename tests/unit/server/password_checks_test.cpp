@@ -2,7 +2,12 @@
 
 #include <catch2/catch.hpp>
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+
 #include <atomic>
+#include <future>
+#include <thread>
 
 using keepdav::server::failed_login_line;
 using keepdav::server::login_outcome;
@@ -86,4 +91,38 @@ TEST_CASE("an address over its failures is refused unhashed; a remembered login 
     CHECK(checks.quick(alice_right, "192.0.2.1", t)->result == kind::ok);
     CHECK_FALSE(checks.quick(alice_wrong, "192.0.2.2", t));
     CHECK(*v.calls == 3);
+}
+
+TEST_CASE("the hash runs off the I/O thread, which serves others meanwhile; the outcome comes back to it", "[server][logins]") {
+    std::promise<void> release;
+    auto released = release.get_future().share();
+    std::atomic<std::thread::id> hashed_on{};
+    password_checks checks(
+        [&](const std::string&, const std::string&) {
+            hashed_on = std::this_thread::get_id();
+            released.wait(); // a slow bcrypt, as long as the test wants
+            return password_verdict::wrong_password;
+        },
+        0, 1);
+    boost::asio::io_context ioc;
+    std::optional<login_outcome> outcome;
+    std::thread::id completed_on{};
+    keepdav::server::async_check_login(checks, alice_wrong, "192.0.2.1", ioc.get_executor(), [&](login_outcome o) {
+        completed_on = std::this_thread::get_id();
+        outcome = std::move(o);
+    });
+    bool other_served = false;
+    boost::asio::post(ioc, [&] { other_served = true; });
+    // With the hash still blocked, the I/O thread (this one) serves the other handler.
+    while (!other_served) ioc.run_one_for(std::chrono::milliseconds(100));
+    CHECK_FALSE(outcome);
+    release.set_value();
+    ioc.restart();
+    for (auto deadline = std::chrono::steady_clock::now() + 10s; !outcome && std::chrono::steady_clock::now() < deadline;)
+        ioc.run_one_for(std::chrono::milliseconds(100));
+    REQUIRE(outcome);
+    CHECK(outcome->result == kind::failed);
+    CHECK(hashed_on.load() != std::this_thread::get_id());
+    CHECK(completed_on == std::this_thread::get_id());
+    checks.stop();
 }

@@ -146,7 +146,7 @@ int main(int argc, char** argv) {
     std::fflush(stdout);
     keepdav::notify_service_manager("READY=1");
     keepdav::log::info("serving " + config.root.string());
-    if (!config.auth_file.empty())
+    if (!config.auth_file.empty() || !config.users.empty())
         for (const auto& ep : server.endpoints()) {
             if (!ep.unix_path.empty()) continue; // never leaves the machine
             auto address = boost::asio::ip::make_address(ep.host);

@@ -170,7 +170,7 @@ TEST_CASE("a MOVE's monitor refuses to cancel it: a MOVE is never left split", "
     REQUIRE(file_text(tree.path() / "dst/sub/deep.txt") == "deep");
 }
 
-TEST_CASE("without the preference a long DELETE answers as before; monitors expire", "[integration][async]") {
+TEST_CASE("without the preference a long DELETE answers as before - monitors expire", "[integration][async]") {
     temp_tree tree;
     make_source(tree);
     tree.write("gone/a.txt", "a");

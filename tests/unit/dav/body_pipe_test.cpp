@@ -206,7 +206,7 @@ TEST_CASE("with an overflow directory the producer never waits: what the consume
     CHECK(pipe.overflow_bytes() == 0);
 }
 
-TEST_CASE("once the consumer has caught up with the overflow, chunks go to memory again; cancel drops both",
+TEST_CASE("once the consumer has caught up with the overflow, chunks go to memory again - cancel drops both",
           "[unit][dav][pipe]") {
     body_pipe pipe(100, "/tmp");
     REQUIRE(pipe.push(std::string(80, 'a')));

@@ -124,7 +124,7 @@ TEST_CASE("PUT with a malformed X-OC-Mtime is refused before its body, and nothi
     CHECK_FALSE(std::filesystem::exists(f.dir.path() / "x.txt"));
 }
 
-TEST_CASE("PROPPATCH of Win32LastModifiedTime sets the file's mtime; the other Win32 properties are accepted",
+TEST_CASE("PROPPATCH of Win32LastModifiedTime sets the file's mtime - the other Win32 properties are accepted",
           "[unit][dav][mtime]") {
     fixture f;
     f.dir.write("doc.txt", "x");

@@ -6,7 +6,7 @@
 using namespace keepdav::dav;
 using key = index_order::key;
 
-TEST_CASE("The index order comes from ?sort and ?order; anything else is the default", "[dav][index]") {
+TEST_CASE("The index order comes from ?sort and ?order - anything else is the default", "[dav][index]") {
     CHECK(parse_index_order("") == index_order{});
     CHECK(parse_index_order("sort=size") == index_order{key::size, false});
     CHECK(parse_index_order("sort=date&order=desc") == index_order{key::date, true});

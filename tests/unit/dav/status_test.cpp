@@ -27,7 +27,7 @@ TEST_CASE("a missing path is 404 on the target, 409 where something is being wri
     CHECK(decided(EISDIR, dav::path_role::parent).status == http::status::conflict);
 }
 
-TEST_CASE("the client's failures are not the server's; the server's are logged as errors", "[unit][dav][status]") {
+TEST_CASE("the client's failures are not the server's - the server's are logged as errors", "[unit][dav][status]") {
     CHECK(decided(EACCES).status == http::status::forbidden);
     CHECK_FALSE(decided(EACCES).server_fault);
     CHECK(decided(ENOSPC).status == http::status::insufficient_storage);

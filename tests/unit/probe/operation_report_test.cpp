@@ -28,7 +28,7 @@ TEST_CASE("a monitor's JSON is read back", "[probe]") {
     CHECK_FALSE(parse_operation_report(R"({"progress":{}})"));
 }
 
-TEST_CASE("the progress line: bar and percent by bytes, else items; time left while running", "[probe]") {
+TEST_CASE("the progress line: bar and percent by bytes, else items - time left while running", "[probe]") {
     operation_report r;
     r.state = "running";
     r.items = 10;

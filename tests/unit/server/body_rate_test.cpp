@@ -5,7 +5,7 @@
 using keepdav::server::body_rate;
 using namespace std::chrono_literals;
 
-TEST_CASE("a body under the floor over a whole window is too slow; within the window it is not judged", "[server][rate]") {
+TEST_CASE("a body under the floor over a whole window is too slow - within the window it is not judged", "[server][rate]") {
     body_rate rate(1000, 10s);
     body_rate::clock::time_point t0{};
     rate.start(t0);

@@ -107,7 +107,7 @@ TEST_CASE("a count limit stops the 102s and leaves silence until the final respo
     REQUIRE(s.interims_sent() == 2);
 }
 
-TEST_CASE("an unasked 100 comes first, outside the count and the cadence; a 103 takes its place in line",
+TEST_CASE("an unasked 100 comes first, outside the count and the cadence - a 103 takes its place in line",
           "[unit][interim]") {
     interim_schedule s;
     auto settings = every(100ms, 100ms);

@@ -34,7 +34,7 @@ TEST_CASE("a monitor's report in JSON, running and ended", "[monitors]") {
     CHECK(monitor_json(report).find("\"status\":207,\"multistatus\":\"<D:multistatus \\\"x\\\"/>\"") != std::string::npos);
 }
 
-TEST_CASE("a monitor's states: done, failed, cancelled; a MOVE is not cancellable", "[monitors]") {
+TEST_CASE("a monitor's states: done, failed, cancelled - a MOVE is not cancellable", "[monitors]") {
     auto now = monitor::clock::now();
     monitor done("d", "", "DELETE /x", some_progress(), true, now);
     done.finish(dav::empty_reply(http::status::no_content), now);

@@ -41,7 +41,7 @@ TEST_CASE("failed login line: fail2ban's form, the user name escaped so it canno
           "auth failed: from=::1 user=\"a\\\"b\\\\c\\x0ad\\x7f\\xc3\\xa9\" (unknown user)");
 }
 
-TEST_CASE("no credentials need no hash; malformed ones fail without one", "[server][logins]") {
+TEST_CASE("no credentials need no hash - malformed ones fail without one", "[server][logins]") {
     counting_verifier v;
     password_checks checks(v, 10, 1);
     auto t = password_checks::clock::now();
@@ -52,7 +52,7 @@ TEST_CASE("no credentials need no hash; malformed ones fail without one", "[serv
     CHECK(checks.failed_count() == 2);
 }
 
-TEST_CASE("a good password is hashed once, then remembered; a wrong one every time", "[server][logins]") {
+TEST_CASE("a good password is hashed once, then remembered - a wrong one every time", "[server][logins]") {
     counting_verifier v;
     password_checks checks(v, 0, 1);
     auto t = password_checks::clock::now();
@@ -73,7 +73,7 @@ TEST_CASE("a good password is hashed once, then remembered; a wrong one every ti
     CHECK(checks.failed_count() == 2);
 }
 
-TEST_CASE("an address over its failures is refused unhashed; a remembered login still passes", "[server][logins]") {
+TEST_CASE("an address over its failures is refused unhashed - a remembered login still passes", "[server][logins]") {
     counting_verifier v;
     password_checks checks(v, 2, 1);
     auto t = password_checks::clock::now();
@@ -93,7 +93,7 @@ TEST_CASE("an address over its failures is refused unhashed; a remembered login 
     CHECK(*v.calls == 3);
 }
 
-TEST_CASE("the hash runs off the I/O thread, which serves others meanwhile; the outcome comes back to it", "[server][logins]") {
+TEST_CASE("the hash runs off the I/O thread, which serves others meanwhile - the outcome comes back to it", "[server][logins]") {
     std::promise<void> release;
     auto released = release.get_future().share();
     std::atomic<std::thread::id> hashed_on{};

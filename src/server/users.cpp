@@ -17,7 +17,7 @@ boost::system::result<space, std::string> open_space(const server_config& config
     if (!tree) return "cannot serve " + root.string() + ": " + tree.error().message();
     auto info = fs::stat_fd(tree->root_fd());
     if (!info || !info->is_directory()) return "cannot serve " + root.string() + ": not a directory";
-    auto s = std::make_shared<own_space>(std::move(*tree), std::make_unique<locks::lock_store>());
+    auto s = std::make_shared<own_space>(own_space{std::move(*tree), std::make_unique<locks::lock_store>()});
     if (!config.state_dir.empty()) {
         // The same naming as the server's own table (instance.cpp): one file per served tree.
         auto name = "locks-" + std::to_string(std::hash<std::string>{}(s->tree.root_path().string())) + ".tsv";

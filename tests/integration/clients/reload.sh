@@ -30,7 +30,10 @@ auth = base64.b64encode(b"alice:one").decode()
 s.sendall(f"GET /big.bin HTTP/1.1\r\nHost: {host}\r\nAuthorization: Basic {auth}\r\nConnection: close\r\n\r\n".encode())
 data = b""
 while len(data) < 1000000:
-    data += s.recv(65536)
+    chunk = s.recv(65536)
+    if not chunk:
+        break  # closed early: the check below says the download is incomplete
+    data += chunk
 open(f"{d}/started", "w").close()
 deadline = time.monotonic() + 20
 while not os.path.exists(f"{d}/go") and time.monotonic() < deadline:

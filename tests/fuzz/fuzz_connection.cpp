@@ -208,6 +208,23 @@ bool parse_one(Parser& p, std::string_view& rest) {
     return true;
 }
 
+/** A request body counted and dropped: the harness needs the framing, not the bytes, and a string body
+    would reserve whatever Content-Length the input declares (a terabyte is one line of fuzz). */
+struct discarded_body {
+    struct value_type {};
+    struct reader {
+        template <bool isRequest, class Fields>
+        reader(http::header<isRequest, Fields>&, value_type&) {}
+        void init(const boost::optional<std::uint64_t>&, boost::system::error_code& ec) { ec = {}; }
+        template <class Buffers>
+        std::size_t put(const Buffers& buffers, boost::system::error_code& ec) {
+            ec = {};
+            return net::buffer_size(buffers);
+        }
+        void finish(boost::system::error_code& ec) { ec = {}; }
+    };
+};
+
 /** What one request obliges the server to (RFC 9112 §6.1, §6.3). */
 struct sent {
     bool head = false;   ///< the answer has no body
@@ -219,7 +236,7 @@ struct sent {
 std::vector<sent> requests_in(std::string_view in) {
     std::vector<sent> out;
     for (;;) {
-        http::request_parser<http::string_body> p;
+        http::request_parser<discarded_body> p;
         p.header_limit(2048);
         p.body_limit(boost::none);
         p.eager(true);

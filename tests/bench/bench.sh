@@ -4,6 +4,9 @@
 #
 #   tests/bench/bench.sh [DATA_DIR]        (default /var/tmp/keepdav-bench; about 2.5 GB, kept between runs)
 #   SECTIONS="copy idle" tests/bench/bench.sh   only some of: workloads latency copy idle cadence
+#   BASELINE=REV tests/bench/bench.sh          also runs keepdav as of git revision REV ("keepdav-base") in the
+#                                              same rounds, for a before/after ratio that the machine's noise
+#                                              touches alike
 #
 # Needs root (Apache runs as www-data, caches are dropped between COPY rounds) and ../shared/peers.
 set -u
@@ -19,6 +22,7 @@ cleanup() {
     for s in "${started[@]}"; do "$peers/stop.sh" "${s%%:*}" "${s#*:}" >/dev/null 2>&1; done
     [ -n "${kd_pid:-}" ] && kill "$kd_pid" 2>/dev/null
     [ -n "${kd2_pid:-}" ] && kill "$kd2_pid" 2>/dev/null
+    [ -n "${base_pid:-}" ] && kill "$base_pid" 2>/dev/null
     wait 2>/dev/null
     rm -rf "$work" "$data"/tree-copy-* "$data"/tree-cadence
 }
@@ -45,7 +49,7 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_kd() { # start_kd VAR_PID VAR_URL options...
     local out; out=$(mktemp -u "$work/kd.XXXX"); mkfifo "$out"
     ulimit -n 65536 2>/dev/null
-    "$kd" --root "$data" --listen 127.0.0.1:0 --state-dir none --access-log off --max-connections 20000 "${@:3}" >"$out" 2>"$work/kd.log" &
+    "${kd_bin:-$kd}" --root "$data" --listen 127.0.0.1:0 --state-dir none --access-log off --max-connections 20000 "${@:3}" >"$out" 2>"$work/kd.log" &
     printf -v "$1" '%s' "$!"
     local line; read -r line <"$out"; rm -f "$out"
     printf -v "$2" 'http://%s' "${line#listening on }"
@@ -53,6 +57,16 @@ start_kd() { # start_kd VAR_PID VAR_URL options...
 start_kd kd_pid kd_url
 servers=("keepdav=$kd_url")
 pids=("keepdav=$kd_pid")
+if [ -n "${BASELINE:-}" ]; then
+    echo "building keepdav $BASELINE (Release) as keepdav-base..."
+    git -C "$repo" worktree add --detach "$work/baseline" "$BASELINE" >/dev/null 2>&1 || exit 1
+    cmake -S "$work/baseline" -B "$repo/build-baseline" -DCMAKE_BUILD_TYPE=Release -DKEEPDAV_TESTS=OFF >/dev/null &&
+        cmake --build "$repo/build-baseline" -j"$(nproc)" >/dev/null || exit 1
+    git -C "$repo" worktree remove --force "$work/baseline"
+    kd_bin=$repo/build-baseline/keepdav start_kd base_pid base_url
+    servers+=("keepdav-base=$base_url")
+    pids+=("keepdav-base=$base_pid")
+fi
 for name in nginx lighttpd apache rclone; do
     port=$(free_port)
     if "$peers/start.sh" "$name" "$data" "$port" >"$work/$name.start" 2>&1; then
@@ -73,15 +87,20 @@ python3 - "$work/workloads.md" <<'PY'
 import sys
 rows = [l.strip().strip("|").split("|") for l in open(sys.argv[1]) if l.startswith("|") and "---" not in l]
 head, body = [c.strip() for c in rows[0]], {r[0].strip(): [c.strip() for c in r[1:]] for r in rows[1:]}
-print("\n| workload | keepdav | best peer | keepdav / best peer |\n|---|---|---|---|")
+base = body.get("keepdav-base")
+print("\n| workload | keepdav | best peer | keepdav / best peer |" + (" keepdav / keepdav-base |" if base else ""))
+print("|---|---|---|---|" + ("---|" if base else ""))
 for i, name in enumerate(head[1:]):
     lower_is_better = "(s)" in name
-    peers = {n: float(v[i]) for n, v in body.items() if n != "keepdav" and v[i] not in ("", "0")}
+    peers = {n: float(v[i]) for n, v in body.items() if not n.startswith("keepdav") and v[i] not in ("", "0")}
     if "keepdav" not in body or not peers:
         continue
     best = min(peers, key=peers.get) if lower_is_better else max(peers, key=peers.get)
     mine = float(body["keepdav"][i])
-    print(f"| {name} | {mine:g} | {best} {peers[best]:g} | {mine / peers[best]:.2f}{' (lower is better)' if lower_is_better else ''} |")
+    row = f"| {name} | {mine:g} | {best} {peers[best]:g} | {mine / peers[best]:.2f}{' (lower is better)' if lower_is_better else ''} |"
+    if base and base[i] not in ("", "0"):
+        row += f" {mine / float(base[i]):.2f} |"
+    print(row)
 PY
 
 echo; echo "keepdav's peak RSS over these workloads (PROPFIND of 10,000 entries and 512 MiB bodies included): $(awk '/VmHWM/ {printf "%.1f MB", $2 / 1024}' /proc/$kd_pid/status)"

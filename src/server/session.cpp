@@ -182,7 +182,7 @@ private:
         // The monitors of asynchronous operations are not files: answered here, whatever the method.
         if (auto monitor_id = monitor_id_of(head.target(), state_.config.path_prefix))
             return send_unread(serve_monitor(head.method(), *monitor_id, record_.summary().user, state_.monitors));
-        if (head.method() == http::verb::put) {
+        if (head.method() == http::verb::put || head.method() == http::verb::patch) {
             auto started = dav::handle(dav::request(head), dav_context());
             if (auto* refusal = std::get_if<dav::reply>(&started)) return send_unread(std::move(*refusal));
             in_.into_file(std::move(std::get<dav::upload>(started)), state_.config.max_put_bytes);

@@ -54,7 +54,9 @@ outcome start_upload(const request& req, const context& ctx, const resource_path
     if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
     if (auto refused = refuse_too_deep(path.rel)) return std::move(*refused);
     auto parent = ctx.tree.open_parent(path.rel);
-    if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
+    // A PATCH changes what exists: a missing collection on the way is a missing target, 404 (sabre/dav).
+    auto role = partial && partial->patch ? path_role::target : path_role::parent;
+    if (!parent) return error_reply(status_logged(parent.error(), role, what));
     upload up;
     up.rel = path.rel;
     auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());

@@ -63,6 +63,7 @@ TEST_CASE("PATCH refusals and their statuses, sabre/dav's", "[unit][dav][partial
     CHECK(status(patch(f, "/f.txt", "bytes=3-0", "----")) == 416);
     CHECK(status(patch(f, "/f.txt", "bytes 0-3", "----")) == 400);
     CHECK(status(patch(f, "/missing.txt", "bytes=0-3", "----")) == 404);
+    CHECK(status(patch(f, "/missing/f.txt", "bytes=0-3", "----")) == 404);
     auto wrong_type = f.run(http::verb::patch, "/f.txt", {{"X-Update-Range", "append"}, {"Content-Type", "text/plain"}, {"Content-Length", "1"}}, "x");
     CHECK(status(wrong_type) == 415);
     CHECK(wrong_type.fields["Accept-Patch"] == patch_type);

@@ -104,7 +104,7 @@ struct partial_write {
 };
 
 /**
- * A PUT whose checks passed, waiting for its body: the pending file beside the target that the server
+ * A PUT (or PATCH) whose checks passed, waiting for its body: the pending file beside the target that the server
  * streams the body into. Nothing is visible under the target's name until finish_put commits it;
  * destroying an upload discards the file.
  */

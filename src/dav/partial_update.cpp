@@ -43,10 +43,15 @@ struct commit_state {
     std::string what;
 };
 
-reply commit_partial(commit_state& s) {
+reply commit_partial(commit_state& s, operation_progress& progress) {
     const auto& partial = *s.up.partial;
+    // What a 102 reports: bytes copied of the file and the piece (a reflink copies none of the file).
+    std::uint64_t base_size = 0;
+    if (s.base)
+        if (auto info = fs::stat_fd(s.base.get())) base_size = info->size;
+    progress.add_totals(0, base_size + partial.length);
     auto patched = fs::patched_copy(s.dir.get(), s.leaf, s.base ? s.base.get() : -1, s.up.file->fd(), 0, s.offset,
-                                    partial.length);
+                                    partial.length, [&progress](std::uint64_t n) { progress.add_bytes(n); });
     if (!patched) return error_reply(status_logged(patched.error(), path_role::target, s.what));
     if (s.up.client_mtime)
         if (auto ec = fs::set_times(patched->file.fd(), {std::nullopt, timespec{*s.up.client_mtime, 0}}))
@@ -180,7 +185,7 @@ outcome finish_partial(upload& up, fs::parent_ref parent, const std::optional<fs
     op.description = std::move(what);
     op.finishes_without_client = true; // the body is in; a half-made copy would only be thrown away
     op.cancellable = false;
-    op.run = [state](operation_context&) { return commit_partial(*state); };
+    op.run = [state](operation_context& oc) { return commit_partial(*state, oc.progress); };
     return op;
 }
 

@@ -6,6 +6,7 @@
 #include "fs/atomic_write.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace keepdav::fs {
@@ -16,11 +17,15 @@ enum class copy_method {
     copy,    ///< copy_file_range, or reads and writes: the data moved
 };
 
+/** Told how many more bytes were copied, piece by piece (not called for shared extents). */
+using copy_progress = std::function<void(std::uint64_t)>;
+
 /** Copies all of `from` into the empty file `to`: shared extents where the file system can. */
-result<copy_method> clone_contents(int from, int to);
+result<copy_method> clone_contents(int from, int to, const copy_progress& copied = {});
 
 /** Copies `length` bytes of `from` at `from_offset` to `to` at `to_offset`; a source that ends first is an error. */
-error_code copy_range(int from, std::uint64_t from_offset, int to, std::uint64_t to_offset, std::uint64_t length);
+error_code copy_range(int from, std::uint64_t from_offset, int to, std::uint64_t to_offset, std::uint64_t length,
+                      const copy_progress& copied = {});
 
 struct patched_file {
     pending_file file;
@@ -35,6 +40,6 @@ struct patched_file {
  * itself is untouched: commit(true) puts the result in its place in one step.
  */
 result<patched_file> patched_copy(int dir, std::string leaf, int base, int piece, std::uint64_t piece_offset,
-                                  std::uint64_t offset, std::uint64_t length);
+                                  std::uint64_t offset, std::uint64_t length, const copy_progress& copied = {});
 
 } // namespace keepdav::fs

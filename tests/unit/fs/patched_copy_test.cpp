@@ -84,8 +84,11 @@ TEST_CASE("clone_contents copies a whole file, shared or not", "[unit][fs]") {
     dir.write("big", big);
     auto from = open_file(dir, "big");
     auto to = open_file(dir, "copy", O_RDWR | O_CREAT | O_TRUNC);
-    auto method = fs::clone_contents(from.get(), to.get());
+    std::uint64_t reported = 0;
+    auto method = fs::clone_contents(from.get(), to.get(), [&](std::uint64_t n) { reported += n; });
     REQUIRE(method.has_value());
     CHECK(*method != fs::copy_method::none);
     CHECK(dir.read("copy") == big);
+    // progress counts bytes moved: all of them for a copy, none for shared extents
+    CHECK(reported == (*method == fs::copy_method::copy ? big.size() : 0));
 }

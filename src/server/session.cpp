@@ -165,9 +165,10 @@ private:
             is_head_ = false;
             return read_failed(header_read_failure(ec, buffer_.size() > 0), record_.summary().peer);
         }
-        begin_request(in_.header().get());
+        auto users = state_.users.load(); // once a request: an atomic shared_ptr load takes a lock
+        begin_request(in_.header().get(), users != nullptr);
         phase_ = phase::handling; // no longer idle: a shutdown lets the request finish
-        async_admit(in_.header().get(), state_, who(), record_.summary().peer, trusted_peer_, stream_.get_executor(),
+        async_admit(in_.header().get(), state_, std::move(users), who(), record_.summary().peer, trusted_peer_, stream_.get_executor(),
                     guarded(beast::bind_front_handler(&session::on_admitted, this->shared_from_this())));
     }
 
@@ -201,8 +202,8 @@ private:
         send_final(std::move(r));
     }
 
-    void begin_request(const http::request<http::empty_body>& head) {
-        record_.begin(head, state_.users.load() != nullptr);
+    void begin_request(const http::request<http::empty_body>& head, bool with_users) {
+        record_.begin(head, with_users);
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;

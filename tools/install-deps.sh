@@ -14,6 +14,11 @@ packages=(
     fail2ban prometheus wrk
 )
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+# tus-js-client, the one client of the resumable-upload draft found in a registry (clients.resumable_clients
+# runs it when present); from npm, where Node is.
+if command -v npm >/dev/null && ! npm ls -g tus-js-client >/dev/null 2>&1; then
+    as_root npm install -g --no-audit --no-fund tus-js-client@4.3.1 >/dev/null || echo "tus-js-client not installed"
+fi
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -131,6 +131,8 @@ struct server_config {
     // --- locks ------------------------------------------------------------------------------------
     /** Where the lock table is kept across restarts (outside the tree); empty: in memory only. */
     std::filesystem::path state_dir;
+    /** Resumable uploads (kept in state_dir) untouched this long are forgotten. */
+    std::chrono::seconds upload_expiry{24 * 3600};
     /** Granted when a LOCK names no Timeout. */
     std::chrono::seconds default_lock_timeout{3600};
     /** The longest lock granted ("Infinite" included); zero: no cap. */

@@ -94,9 +94,11 @@ option_set::option_set()
         ("public-url", po::value(&o.config.public_url)->value_name("URL"),
          "the URL clients use (https://dav.example.com): Destination is checked against it, Status-URI names it")
         ("state-dir", po::value(&o.state_dir)->value_name("DIR"),
-         "where the lock table is kept across restarts; must be outside the root "
+         "where the lock table and unfinished resumable uploads are kept across restarts; must be outside the root "
          "(default: /var/lib/keepdav as root, else $XDG_STATE_HOME/keepdav or ~/.local/state/keepdav; "
-         "'none' keeps locks in memory only)")
+         "'none' keeps locks in memory only and turns resumable uploads off)")
+        ("upload-expiry", po::value(&o.upload_expiry)->value_name("SECONDS")->default_value(24 * 3600),
+         "a resumable upload (kept in --state-dir) untouched this long is forgotten")
         ("max-lock-timeout", po::value(&o.max_lock)->value_name("SECONDS")->default_value(7 * 24 * 3600),
          "the longest lock granted, Infinite included (0: no cap)")
         ("test-hooks", po::bool_switch(&o.config.test_hooks),
@@ -126,7 +128,7 @@ option_set::option_set()
         ("max-xml-body", po::value(&o.config.max_xml_body_bytes)->value_name("BYTES")->default_value(o.config.max_xml_body_bytes),
          "largest XML request body: PROPFIND, PROPPATCH, LOCK (413 beyond)")
         ("max-put-size", po::value(&o.config.max_put_bytes)->value_name("BYTES")->default_value(0),
-         "largest PUT body, 0 for no limit (413 beyond)")
+         "largest PUT body, and largest resumable upload, 0 for no limit (413 beyond)")
         ("min-body-rate", po::value(&o.config.min_body_rate)->value_name("BYTES/S")->default_value(o.config.min_body_rate),
          "a request body slower than this over any 10 s is cut off (408)")
         ("header-timeout", po::value(&o.header_timeout)->value_name("SECONDS")->default_value(30),
@@ -202,6 +204,10 @@ server_config to_config(option_set& o, const po::variables_map& vm) {
     config.monitor_keep = seconds_option(monitor_keep, "monitor-keep");
     if (!(max_lock >= 0 && max_lock <= 1e9)) throw po::error("--max-lock-timeout must be 0 to 1e9 seconds");
     config.max_lock_timeout = std::chrono::seconds(static_cast<long long>(max_lock));
+    // Resumable uploads: at least a second, at most a year (a longer one keeps abandoned bytes forever).
+    if (!(o.upload_expiry >= 1 && o.upload_expiry <= 366 * 24 * 3600))
+        throw po::error("--upload-expiry must be 1 to 31622400 seconds");
+    config.upload_expiry = std::chrono::seconds(static_cast<long long>(o.upload_expiry));
     if (state_dir.empty()) state_dir = default_state_dir();
     if (state_dir != "none") {
         std::error_code ec;

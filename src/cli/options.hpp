@@ -35,6 +35,7 @@ struct option_set {
     std::vector<std::string> listen, deny;
     std::string proxy_interims = "4";
     double after = 3, interval = 5, grace = 30, max_lock = 7 * 24 * 3600, monitor_keep = 3600;
+    double upload_expiry = 24 * 3600; ///< --upload-expiry
     std::string state_dir, transcript, auth_file, tls_cert, tls_key, access_log, anonymous = "off", auth_header;
     double header_timeout = 30, body_timeout = 60, idle_timeout = 60, write_timeout = 60;
     bool no_infinity = false, no_processing = false, verbose = false, check_config = false;

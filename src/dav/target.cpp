@@ -79,6 +79,17 @@ const boost::system::error_category& target_category() {
 
 boost::system::error_code make_error_code(target_errc e) { return {static_cast<int>(e), target_category()}; }
 
+std::optional<std::string> namespace_member(std::string_view target, std::string_view prefix, std::string_view name) {
+    auto path = parse_target(target, prefix);
+    if (!path) return std::nullopt;
+    std::string_view rel = path->rel;
+    if (!rel.starts_with(name)) return std::nullopt;
+    rel.remove_prefix(name.size());
+    if (rel.empty()) return std::string();
+    if (rel.front() != '/') return std::nullopt;
+    return std::string(rel.substr(1));
+}
+
 boost::system::result<resource_path> parse_target(std::string_view target, std::string_view prefix) {
     if (target.starts_with('/')) {
         auto url = boost::urls::parse_origin_form(target);

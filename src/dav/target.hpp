@@ -3,6 +3,7 @@
 // hrefs. Percent-decoding is Boost.URL's; the checks that keep a path beneath the root are ours.
 #include <boost/system/result.hpp>
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,6 +21,13 @@ struct resource_path {
  * (else outside_prefix) and are taken off.
  */
 boost::system::result<resource_path> parse_target(std::string_view target, std::string_view prefix = {});
+
+/**
+ * For the server's own namespaces at the root (".keepdav-operations", ".keepdav-uploads"): the
+ * member a request-target names in namespace `name` ("" for the namespace itself), or nothing when
+ * the target is outside it ("name" followed by anything but "/" is an ordinary name).
+ */
+std::optional<std::string> namespace_member(std::string_view target, std::string_view prefix, std::string_view name);
 
 /**
  * Parses a Destination header: an absolute URI on this server (same scheme, host and port as

@@ -27,14 +27,7 @@ dav::reply report_reply(http::status status, const monitor& m) {
 } // namespace
 
 std::optional<std::string> monitor_id_of(std::string_view target, std::string_view prefix) {
-    auto path = dav::parse_target(target, prefix);
-    if (!path) return std::nullopt;
-    std::string_view rel = path->rel;
-    if (!rel.starts_with(monitor_namespace)) return std::nullopt;
-    rel.remove_prefix(monitor_namespace.size());
-    if (rel.empty()) return std::string();
-    if (rel.front() != '/') return std::nullopt; // ".keepdav-operationsX" is an ordinary name
-    return std::string(rel.substr(1));
+    return dav::namespace_member(target, prefix, monitor_namespace);
 }
 
 dav::reply serve_monitor(http::verb method, std::string_view id, std::string_view user, operation_monitors& monitors) {

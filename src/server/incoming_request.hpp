@@ -56,11 +56,15 @@ public:
     /** The body goes into `u`'s pending file, up to `limit` bytes (0: no limit). */
     void into_file(dav::upload u, std::uint64_t limit) {
         upload = std::move(u);
+        into_fd(upload->file->fd(), limit ? std::optional(limit) : std::nullopt);
+    }
+
+    /** The body goes into the file open as `fd` (a resumable upload's), up to `limit` bytes. */
+    void into_fd(int fd, std::optional<std::uint64_t> limit) {
         upload_ = std::make_unique<upload_parser>(std::move(*header_));
         header_.reset();
-        if (limit) upload_->body_limit(limit);
-        else upload_->body_limit(boost::none);
-        upload_->get().body().fd = upload->file->fd();
+        upload_->body_limit(limit ? boost::optional<std::uint64_t>(*limit) : boost::none);
+        upload_->get().body().fd = fd;
     }
 
     bool body_done() const { return body_ ? body_->is_done() : upload_ ? upload_->is_done() : header_->is_done(); }
@@ -130,7 +134,7 @@ struct read_body_op {
         auto& parser = *in.upload_;
         if (parser.chunked() || !parser.content_length()) // chunked: Beast decodes
             return async_read_request_part(stream, buffer, parser, false, read_limits::of(config), std::move(self));
-        async_read_upload(stream, buffer, in.upload->file->fd(), *parser.content_length(),
+        async_read_upload(stream, buffer, parser.get().body().fd, *parser.content_length(),
                           upload_limits{config.body_timeout, config.min_body_rate}, std::move(self));
     }
 };

@@ -98,6 +98,13 @@ void instance::start() {
     if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
+    if (!im.config.state_dir.empty()) {
+        // Like the lock table, one store per served tree; none without a state directory.
+        auto name = "uploads-" + std::to_string(std::hash<std::string>{}(im.state->tree.root_path().string()));
+        im.state->uploads = std::make_unique<server::resumable_uploads>(im.config.state_dir / name, im.config.upload_expiry,
+                                                                        im.config.max_put_bytes);
+        if (auto n = im.state->uploads->store.sweep()) log::info(std::to_string(n) + " expired resumable uploads removed");
+    }
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
     if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
         auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});

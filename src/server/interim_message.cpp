@@ -36,4 +36,12 @@ http::response<http::empty_body> early_hints_message() {
     return res;
 }
 
+http::response<http::empty_body> interim_status_message(unsigned status) {
+    http::response<http::empty_body> res;
+    res.version(11);
+    res.result(status);
+    if (status == 104) res.reason("Upload Resumption Supported"); // draft-ietf-httpbis-resumable-upload §5
+    return res;
+}
+
 } // namespace keepdav::server

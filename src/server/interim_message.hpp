@@ -30,4 +30,7 @@ http::response<http::empty_body> processing_message(const dav::operation_progres
 /** A 103 Early Hints (RFC 8297) with one Link: the test hooks' other kind of interim response. */
 http::response<http::empty_body> early_hints_message();
 
+/** Any other 1xx, bare: for Keepdav-Interim-Status (104 gets its draft's reason phrase). */
+http::response<http::empty_body> interim_status_message(unsigned status);
+
 } // namespace keepdav::server

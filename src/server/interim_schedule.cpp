@@ -28,7 +28,7 @@ step interim_schedule::start(const settings& s, clock::time_point now) {
 step interim_schedule::write_due() {
     state_ = state::writing_interim;
     bool hint = settings_.early_hints_at != 0 && sent_ + 1 == settings_.early_hints_at;
-    return {action::write_interim, {}, hint ? 103u : 102u};
+    return {action::write_interim, {}, hint ? 103u : settings_.status};
 }
 
 step interim_schedule::timer_fired(clock::time_point now) {

@@ -21,7 +21,7 @@ public:
     struct step {
         action what = action::nothing;
         clock::time_point at{};
-        unsigned status = 0; ///< for write_interim: 100, 102 or 103
+        unsigned status = 0; ///< for write_interim: 100, 103 or the settings' status (102, 104, ...)
         bool operator==(const step&) const = default;
     };
 
@@ -34,6 +34,8 @@ public:
         // Test hooks (client developers' bench):
         bool unasked_continue = false; ///< a 100 Continue nobody asked for, before anything else
         unsigned early_hints_at = 0;   ///< this interim (counting from 1) is a 103 Early Hints; 0: none
+        /** The status of the periodic interims: 102, 104 for resumable uploads, any 1xx from Keepdav-Interim-Status. */
+        unsigned status = 102;
     };
 
     /** An operation starts now. */

@@ -35,6 +35,10 @@ public:
         std::optional<std::string> synthetic_item;     ///< test hooks: this item finished, per 102
         std::string who;                               ///< names the request in log lines
         std::vector<request_summary::interim>* record; ///< each 1xx written is appended here
+        /** Makes the periodic interims other than 102 (the 104s of resumable uploads); empty: a bare status line. */
+        std::function<http::response<http::empty_body>()> other = {};
+        /** The stream's deadline after each 1xx (a body still being read keeps its own); empty: none. */
+        std::function<clock::duration()> deadline_after = {};
     };
 
     explicit interim_sender(Stream& stream) : stream_(stream), timer_(stream.get_executor()) {}
@@ -90,6 +94,7 @@ private:
     http::response<http::empty_body> message(unsigned status) {
         if (status == 103) return early_hints_message();
         if (status == 100) return {http::status::continue_, 11};
+        if (status != 102) return content_.other ? content_.other() : interim_status_message(status);
         if (content_.synthetic_item) content_.progress->item_done(200, *content_.synthetic_item, false);
         auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(clock::now() - content_.started);
         return processing_message(content_.progress->take(), content_.base, elapsed);
@@ -104,7 +109,10 @@ private:
             writing_ = false;
             if (!done_) return; // closed meanwhile
             contained([&] {
-                beast::get_lowest_layer(stream_).expires_never();
+                if (content_.deadline_after)
+                    beast::get_lowest_layer(stream_).expires_after(content_.deadline_after());
+                else
+                    beast::get_lowest_layer(stream_).expires_never();
                 if (!ec) {
                     auto t = std::chrono::duration<double>(clock::now() - content_.started).count();
                     content_.record->push_back({t, res->result_int()});

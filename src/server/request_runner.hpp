@@ -68,8 +68,32 @@ public:
         if (!runs_on) stop_source_.request_stop();
         pending_work_ = nullptr;
         held_work_ = nullptr;
+        after_reading_ = nullptr;
         claims_.release(); // a request waiting for its claims leaves the queue
         return runs_on;
+    }
+
+    /**
+     * 1xx while the request's body is still being read (a resumable upload's 104s, under the same
+     * policy and caps); body_read() ends them.
+     */
+    void interims_while_reading(const interim_schedule::settings& s, typename interim_sender<Stream>::content c) {
+        auto self = owner_.shared_from_this();
+        reading_ = true;
+        interims_.start(s, std::move(c), owner_.write_timeout(), self, self->guarded([self](bool ok) {
+            auto& runner = self->runner_;
+            runner.reading_ = false;
+            if (!ok) return self->on_wait_broken(false);
+            if (runner.after_reading_) std::exchange(runner.after_reading_, nullptr)();
+        }));
+    }
+
+    bool reading() const { return reading_; }
+    /** The body is in (or its read failed): `then` runs once no 1xx is in flight. */
+    void body_read(std::function<void()> then) {
+        if (!reading_) return then();
+        after_reading_ = std::move(then);
+        interims_.operation_done();
     }
 
     /** The server aborts: an operation that outlived its client stops too. */
@@ -179,6 +203,8 @@ private:
     std::stop_source stop_source_{std::nostopstate};
     std::optional<dav::reply> result_; ///< ready while a 1xx is still in flight
     bool waiting_ = false;
+    bool reading_ = false;                ///< 1xx go out while the body is read
+    std::function<void()> after_reading_; ///< what follows the body once no 1xx is in flight
     bool operation_running_ = false; ///< on the file system pool now
     bool outlives_client_ = false;   ///< it runs on if the client leaves
 };

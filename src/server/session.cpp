@@ -12,6 +12,7 @@
 #include "server/request_origin.hpp"
 #include "server/incoming_request.hpp"
 #include "server/request_runner.hpp"
+#include "server/resumable_exchange.hpp"
 #include "server/request_summary.hpp"
 #include "server/response_writer.hpp"
 #include "server/shared_state.hpp"
@@ -183,6 +184,7 @@ private:
         // The monitors of asynchronous operations are not files: answered here, whatever the method.
         if (auto monitor_id = monitor_id_of(head.target(), state_.config.path_prefix))
             return send_unread(serve_monitor(head.method(), *monitor_id, record_.summary().user, state_.monitors));
+        if (state_.uploads && is_resumable(head, state_.config.path_prefix)) return begin_resumable();
         if (head.method() == http::verb::put || head.method() == http::verb::patch) {
             auto started = dav::handle(dav::request(head), dav_context());
             if (auto* refusal = std::get_if<dav::reply>(&started)) return send_unread(std::move(*refusal));
@@ -191,8 +193,33 @@ private:
             log::info(who() + ": request body of " + std::to_string(*declared) + " bytes refused unread");
             return read_failed(body_read_failure(http::error::body_limit, state_.config.max_xml_body_bytes, 0), {});
         }
+        read_body();
+    }
+
+    /** Resumable uploads (server/resumable_exchange): answered now, or a body for the upload's file. */
+    void begin_resumable() {
+        auto self = this->shared_from_this();
+        auto base = request_origin_().base() + state_.config.path_prefix;
+        begin_when_free(executor(), [self, base]() -> resumable_request::start {
+            if (self->closed()) return std::monostate{};
+            return resumable_request::begin(self->in_.head(), self->dav_context(), *self->state_.uploads, self->record_.summary().user,
+                                            base, self->weak_from_this());
+        }, guarded([self](resumable_request::start started) {
+            auto* r = std::get_if<resumable_request>(&started);
+            if (!r) return self->send_unread(std::holds_alternative<dav::reply>(started) ? std::get<dav::reply>(std::move(started))
+                                                                                         : dav::error_reply(http::status::service_unavailable));
+            self->resumable_.emplace(std::move(*r));
+            self->in_.into_fd(self->resumable_->fd(), self->resumable_->body_limit());
+            self->read_body();
+        }));
+    }
+
+    void read_body() {
         if (in_.body_done()) return on_body({});
         phase_ = phase::reading_body;
+        if (resumable_)
+            runner_.interims_while_reading(resumable_->interims(interim_settings()),
+                                           resumable_->interim_content(interim_content(nullptr, false), state_.config.body_timeout));
         async_read_body(stream_, buffer_, in_, state_.config, guarded(beast::bind_front_handler(&session::on_body, this->shared_from_this())));
     }
 
@@ -212,8 +239,10 @@ private:
     }
 
     void on_body(error_code ec) {
+        if (runner_.reading()) return runner_.body_read([this, ec] { on_body(ec); }); // after the 104 in flight
         if (ec && in_.is_upload()) {
             in_.upload.reset(); // discards the pending file: nothing half-written becomes visible
+            resumable_.reset(); // keeps what came of a resumable upload's: the client resumes from there
             return read_failed(upload_read_failure(ec, state_.config.max_put_bytes, state_.config.min_body_rate, who()), who());
         }
         if (ec) return read_failed(body_read_failure(ec, state_.config.max_xml_body_bytes, state_.config.min_body_rate), who());
@@ -221,6 +250,7 @@ private:
         if (!in_.is_upload()) return runner_.run([this] { return handle_request(); }, hooks_);
         runner_.run(
             [this]() -> dav::outcome {
+                if (resumable_) return std::exchange(resumable_, std::nullopt)->finish(in_.head(), dav_context());
                 auto reply = dav::finish_put(*in_.upload, in_.head(), dav_context());
                 in_.upload.reset();
                 return reply;
@@ -400,6 +430,7 @@ private:
         if (phase_ == phase::closed) return;
         // A MOVE or DELETE runs on when its client leaves (dav::operation::finishes_without_client).
         if (!runner_.close(server_closed_)) record_unanswered();
+        resumable_.reset();
         phase_ = phase::closed;
         stop_source_.request_stop(); // a streamed body's producer stops at its next clean point
         in_.upload.reset(); // a pending upload file is discarded: nothing half-written becomes visible
@@ -416,6 +447,7 @@ private:
     std::stop_source stop_source_{std::nostopstate}; ///< stops a streamed body's producer
 
     incoming_request in_;
+    std::optional<resumable_request> resumable_; ///< a resumable upload's, while its body is read
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;

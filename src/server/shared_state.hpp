@@ -11,6 +11,7 @@
 #include "server/metrics.hpp"
 #include "server/operation_monitors.hpp"
 #include "server/password_checks.hpp"
+#include "server/resumable_exchange.hpp"
 #include "server/request_origin.hpp"
 #include "server/transcript.hpp"
 #include "server/trusted_proxies.hpp"
@@ -57,6 +58,8 @@ struct shared_state {
     std::atomic<std::shared_ptr<const users_table>> users; ///< swapped whole by a reload (SIGHUP)
     /** Checks Basic credentials against `users` off the I/O threads, and throttles failing addresses. */
     std::unique_ptr<password_checks> logins;
+    /** Resumable uploads (draft-ietf-httpbis-resumable-upload); null without a state directory. */
+    std::unique_ptr<resumable_uploads> uploads;
     std::unique_ptr<line_file> access_log;             ///< null: access lines go to the log (stderr)
     net::thread_pool fs_pool;
     /** Counted only with --metrics-listen. */

@@ -53,6 +53,15 @@ boost::system::result<test_hooks, std::string> parse_test_hooks(const boost::bea
             return std::string("Keepdav-Interim-Count must be a whole number from 0 to 10000");
         h.count = n;
     }
+    if (auto it = f.find("Keepdav-Interim-Status"); it != f.end()) {
+        auto text = http_util::trim_ows(it->value());
+        unsigned n = 0;
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
+        // 101 switches protocols (RFC 9110 §15.2.2): not an interim a request can be sent.
+        if (ec != std::errc() || end != text.data() + text.size() || n < 100 || n > 199 || n == 101)
+            return std::string("Keepdav-Interim-Status must be a 1xx status other than 101");
+        h.interim_status = n;
+    }
     for (auto [field, target] : {std::pair{"Keepdav-Interim-Status-URI", &h.status_uri},
                                  {"Keepdav-Unasked-Continue", &h.unasked_continue},
                                  {"Keepdav-Early-Hints", &h.early_hints}, {"Keepdav-Silent", &h.silent}}) {
@@ -83,6 +92,7 @@ interim_schedule::settings shape_interims(const test_hooks& h, interim_schedule:
     if (h.silent) s.enabled = false;
     s.unasked_continue = h.unasked_continue;
     s.early_hints_at = h.early_hints ? 2 : 0;
+    if (h.interim_status) s.status = *h.interim_status;
     return s;
 }
 

@@ -19,6 +19,7 @@ struct test_hooks {
     std::optional<duration> interval;       ///< Keepdav-Interim-Interval: gap between 102s
     std::optional<duration> after;          ///< Keepdav-Interim-After: wait before the first 102
     std::optional<unsigned> count;          ///< Keepdav-Interim-Count: send exactly this many 102s
+    std::optional<unsigned> interim_status; ///< Keepdav-Interim-Status: the periodic interims' status instead of 102
     bool status_uri = false;                ///< Keepdav-Interim-Status-URI: 102s carry progress headers
     bool unasked_continue = false;          ///< Keepdav-Unasked-Continue: a 100 Continue nobody asked for
     bool early_hints = false;               ///< Keepdav-Early-Hints: a 103 among the 102s

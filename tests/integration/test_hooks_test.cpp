@@ -81,6 +81,22 @@ TEST_CASE("Keepdav-Interim-Count sends exactly that many 102s", "[integration][h
     CHECK(statuses(t) == std::vector<unsigned>{102, 102, 102});
 }
 
+TEST_CASE("Keepdav-Interim-Status makes the periodic interims any 1xx, and the transcript records them", "[integration][hooks]") {
+    hooked_server s;
+    auto t = s.get({{"Keepdav-Interim-Count", "2"}, {"Keepdav-Interim-Interval", "0.05"}, {"Keepdav-Interim-Status", "104"}});
+    INFO(probe::to_text(t));
+    REQUIRE(t.final_response);
+    CHECK(t.final_response->status == 200);
+    CHECK(statuses(t) == std::vector<unsigned>{104, 104});
+    CHECK(t.interim[0].reason == "Upload Resumption Supported");
+    auto lines = s.lines(1);
+    REQUIRE(lines.size() == 1);
+    CHECK(lines[0].find("\"status\":104},{\"t\":") != std::string::npos);
+    auto refused = s.get({{"Keepdav-Interim-Count", "1"}, {"Keepdav-Interim-Status", "101"}});
+    REQUIRE(refused.final_response);
+    CHECK(refused.final_response->status == 400);
+}
+
 TEST_CASE("an unasked 100 first, a 103 among the 102s, Status-URI on request", "[integration][hooks]") {
     hooked_server s;
     auto t = s.get({{"Keepdav-Interim-Count", "4"},

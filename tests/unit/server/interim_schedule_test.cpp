@@ -126,6 +126,20 @@ TEST_CASE("an unasked 100 comes first, outside the count and the cadence - a 103
     REQUIRE(s.operation_done(t0 + 400ms).what == action::write_final);
 }
 
+TEST_CASE("the periodic interims take the settings' status: 104 for uploads, any 1xx for the test hook - the cap holds",
+          "[unit][interim]") {
+    interim_schedule s;
+    auto settings = every(0ms, 100ms);
+    settings.status = 104;
+    settings.max_interims = 2;
+    REQUIRE(s.start(settings, t0) == interim_schedule::step{action::arm_timer, t0});
+    REQUIRE(s.timer_fired(t0) == interim_schedule::step{action::write_interim, {}, 104});
+    REQUIRE(s.interim_written(true, t0 + 1ms).what == action::arm_timer);
+    REQUIRE(s.timer_fired(t0 + 100ms) == interim_schedule::step{action::write_interim, {}, 104});
+    REQUIRE(s.interim_written(true, t0 + 101ms).what == action::nothing); // capped as 102s are
+    REQUIRE(s.operation_done(t0 + 150ms).what == action::write_final);
+}
+
 namespace {
 
 enum class input { start, timer_fired, written_ok, written_failed, operation_done, cancel };

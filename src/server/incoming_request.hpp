@@ -93,10 +93,13 @@ public:
         body_.reset();
         upload_.reset();
         upload.reset();
+        continue_from_interims = false;
         request_ = {};
     }
 
     std::optional<dav::upload> upload; ///< a PUT's target and pending file, while its body is read
+    /** The 100 goes out first among the request_runner's 1xx (a resumable upload's), not from async_read_body. */
+    bool continue_from_interims = false;
 
 private:
     template <class Stream>
@@ -124,7 +127,8 @@ struct read_body_op {
             continue_.reset();
             beast::get_lowest_layer(stream).expires_never();
             if (ec) return self.complete(http::error::partial_message); // the client is gone
-        } else if (in.head().version() >= 11 && beast::iequals(in.head()[http::field::expect], "100-continue")) {
+        } else if (!in.continue_from_interims && in.head().version() >= 11 &&
+                   beast::iequals(in.head()[http::field::expect], "100-continue")) {
             continue_ = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
             beast::get_lowest_layer(stream).expires_after(config.write_timeout);
             return http::async_write(stream, *continue_, std::move(self));

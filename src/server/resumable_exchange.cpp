@@ -4,6 +4,8 @@
 #include "log.hpp"
 #include "server/session.hpp"
 
+#include <boost/beast/core/string.hpp>
+
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,9 +128,11 @@ dav::resumable::limits resumable_request::limits() const {
     return {max_size, record_.id.empty() ? 0 : uploads_->store.seconds_left(record_.id)};
 }
 
-interim_schedule::settings resumable_request::interims(interim_schedule::settings policy) const {
+interim_schedule::settings resumable_request::interims(interim_schedule::settings policy, const dav::request_header& head) const {
     // Draft appendix: no 104 to a client that does not name our interop version.
     if (!speaks_draft_) policy.enabled = false;
+    // The schedule writes the 100 (RFC 9110 §10.1.1) before its first 104, so no two writes overlap.
+    policy.unasked_continue = policy.enabled && head.version() >= 11 && beast::iequals(head[http::field::expect], "100-continue");
     policy.after = {}; // the first 104 at once: it is what lets the client resume (§4.2.2)
     policy.status = 104;
     return policy;

@@ -80,8 +80,11 @@ public:
 
     int fd() const { return data_.get(); }
     std::uint64_t body_limit() const { return plan_.body_limit; }
-    /** The interim responses it gets: 104s from the start, where `policy` allows any and the client speaks our draft version. */
-    interim_schedule::settings interims(interim_schedule::settings policy) const;
+    /**
+     * The interim responses it gets: 104s from the start, where `policy` allows any and the client
+     * speaks our draft version; a 100 first when `head` waits for one (draft §5: a 104 does not replace it).
+     */
+    interim_schedule::settings interims(interim_schedule::settings policy, const dav::request_header& head) const;
     /**
      * A connection's 1xx content (interim_sender::content) made to carry this upload's 104s; it
      * refers to this object, which must outlive the 1xx of the body's read.

@@ -217,9 +217,11 @@ private:
     void read_body() {
         if (in_.body_done()) return on_body({});
         phase_ = phase::reading_body;
-        if (resumable_)
-            runner_.interims_while_reading(resumable_->interims(interim_settings()),
-                                           resumable_->interim_content(interim_content(nullptr, false), state_.config.body_timeout));
+        if (resumable_) {
+            auto settings = resumable_->interims(interim_settings(), in_.head());
+            in_.continue_from_interims = settings.unasked_continue; // one write at a time: the 100, then the 104
+            runner_.interims_while_reading(settings, resumable_->interim_content(interim_content(nullptr, false), state_.config.body_timeout));
+        }
         async_read_body(stream_, buffer_, in_, state_.config, guarded(beast::bind_front_handler(&session::on_body, this->shared_from_this())));
     }
 

@@ -232,6 +232,17 @@ def run(work):
         check(status == 201 and len(offsets) >= 3 and offsets == sorted(offsets) and all("location" not in h for _, h in interims),
               f"a slow append: {len(offsets)} 104s with growing offsets {offsets}, no Location, then {status}")
 
+        # A client that waits for 100 Continue gets it first, then the 104 (draft §5), then sends.
+        c = Conn(port)
+        c.send(f"PUT /expect.bin HTTP/1.1\r\nHost: 127.0.0.1\r\nUpload-Complete: ?1\r\n{INTEROP}Expect: 100-continue\r\n"
+               f"Content-Length: 5\r\n\r\n".encode())
+        first, second = c.interim(), c.interim()
+        c.send(b"hello")
+        interims, status, _, _ = c.response()
+        c.close()
+        check(first[0] == 100 and second[0] == 104 and "location" in second[1] and status == 201,
+              f"Expect: 100-continue: {first[0]}, then {second[0]}, then {status}")
+
         # 7. Who gets no 104: HTTP/1.0, and a client that does not name the interop version. The final
         # response still names the upload.
         c = Conn(port)

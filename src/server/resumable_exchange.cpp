@@ -118,7 +118,8 @@ std::chrono::steady_clock::duration resumable_request::read_time_left(std::chron
 }
 
 dav::resumable::upload_state resumable_request::state_now() const {
-    auto offset = uploads_->store.offset(record_.id);
+    // A completed upload's bytes are gone: its offset is its length.
+    auto offset = record_.complete ? fs::result<std::uint64_t>(record_.length.value_or(0)) : uploads_->store.offset(record_.id);
     return {offset ? *offset : 0, record_.complete, record_.length ? record_.length : plan_.length};
 }
 

@@ -171,7 +171,8 @@ def run(work):
         with open(os.path.join(root, "big.bin"), "rb") as f:
             check(f.read() == payload, "the stored file is the payload, byte for byte")
         status, headers = offset_of(port, upload)
-        check(status == 204 and headers.get("upload-complete") == "?1", "a completed upload reports it")
+        check(status == 204 and headers.get("upload-complete") == "?1" and headers.get("upload-offset") == str(len(payload)),
+              f"a completed upload reports it, with its whole length as the offset ({headers.get('upload-offset')})")
         _, status, _, _ = request(port, "PATCH", upload, "Upload-Complete: ?1\r\nUpload-Offset: 5\r\nContent-Type: application/partial-upload\r\n", b"x")
         check(status == 400, f"a completed upload takes nothing more: {status}")
 

@@ -1,6 +1,6 @@
 #include "dav/resumable.hpp"
 
-#include "fs/copy_bytes.hpp"
+#include "fs/patched_copy.hpp"
 #include "log.hpp"
 
 #include <boost/beast/http/field.hpp>
@@ -186,11 +186,14 @@ operation commit(fs::upload_store& store, fs::upload_record record, const reques
         auto* up = std::get_if<upload>(&started);
         if (!up) return finish(error_reply(http::status::internal_server_error, "not a PUT"), false);
         if (!up->discard) {
-            auto copied = fs::copy_bytes(data->get(), up->file->fd(), *size, [&] { return oc.stop.stop_requested(); },
-                                         [&](std::uint64_t n) { oc.progress.add_bytes(n); });
-            if (copied) return finish(upload_failure_reply(copied, "commit upload " + record.id), false);
+            // Shared extents where the state directory and the tree share a file system that can.
+            auto copied = fs::clone_contents(data->get(), up->file->fd(), [&](std::uint64_t n) { oc.progress.add_bytes(n); });
+            if (!copied) return finish(upload_failure_reply(copied.error(), "commit upload " + record.id), false);
         }
-        auto r = finish_put(*up, put.base(), ctx);
+        auto finished = finish_put(*up, put.base(), ctx);
+        auto* committed = std::get_if<reply>(&finished); // a whole PUT: never a partial update's operation
+        if (!committed) return finish(error_reply(http::status::internal_server_error, "not a whole PUT"), false);
+        auto r = std::move(*committed);
         bool server_side = static_cast<unsigned>(r.status) >= 500;
         return finish(std::move(r), !server_side);
     };

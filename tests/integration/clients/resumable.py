@@ -176,6 +176,9 @@ def run(work):
         _, status, _, _ = request(port, "PATCH", upload, "Upload-Complete: ?1\r\nUpload-Offset: 5\r\nContent-Type: application/partial-upload\r\n", b"x")
         check(status == 400, f"a completed upload takes nothing more: {status}")
 
+        _, status, headers, _ = request(port, "OPTIONS", "/")
+        check("application/partial-upload" in headers.get("accept-patch", ""), f"OPTIONS names the append format (draft 4.1.4): {headers.get('accept-patch')}")
+
         # 2. Never listed, never served: the upload namespace is not the share's.
         _, status, _, body = request(port, "PROPFIND", "/", "Depth: 1\r\n")
         check(status == 207 and b"keepdav-uploads" not in body and b"big.bin" in body, "PROPFIND / lists no upload")

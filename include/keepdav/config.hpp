@@ -131,6 +131,12 @@ struct server_config {
     // --- locks ------------------------------------------------------------------------------------
     /** Where the lock table is kept across restarts (outside the tree); empty: in memory only. */
     std::filesystem::path state_dir;
+    /**
+     * Empty: the lock table is this node's own (state_dir). A postgresql:// URL: the table, and the
+     * claims that make each write's checks and change one step, are shared with every node that names
+     * the same database (several nodes behind a balancer; see README, "Several nodes").
+     */
+    std::string lock_store;
     /** Granted when a LOCK names no Timeout. */
     std::chrono::seconds default_lock_timeout{3600};
     /** The longest lock granted ("Infinite" included); zero: no cap. */

@@ -79,7 +79,7 @@ struct fixture {
         c.access_log_off = true;
         auto t = fs::tree::open_root(root);
         if (!t) fail("cannot open the root");
-        auto no_persistence = std::make_unique<locks::lock_store>();
+        auto no_persistence = std::make_unique<locks::file_lock_store>();
         state = std::make_unique<server::shared_state>(c, std::move(*t), 1, std::move(no_persistence), nullptr);
     }
 

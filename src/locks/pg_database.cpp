@@ -27,6 +27,15 @@ CREATE TABLE IF NOT EXISTS keepdav_locks (
     expires timestamptz
 );
 CREATE INDEX IF NOT EXISTS keepdav_locks_space_root ON keepdav_locks (space, root);
+CREATE TABLE IF NOT EXISTS keepdav_operations (
+    id text PRIMARY KEY,
+    owner text NOT NULL,
+    cancellable boolean NOT NULL,
+    ended boolean NOT NULL,
+    cancel_requested boolean NOT NULL,
+    report text NOT NULL,
+    updated timestamptz NOT NULL
+);
 )";
 
 } // namespace

@@ -87,6 +87,7 @@ void instance::start() {
     if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
                                                       std::move(transcript));
+    im.state->monitors.mirror_to(server::open_monitor_mirror(im.config));
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
     if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
         auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});

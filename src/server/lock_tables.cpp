@@ -2,6 +2,7 @@
 
 #include "locks/file_lock_store.hpp"
 #include "locks/postgresql.hpp"
+#include "server/monitor_mirror.hpp"
 
 #include <map>
 #include <mutex>
@@ -32,6 +33,11 @@ std::unique_ptr<locks::lock_store> open_lock_table(const server_config& config, 
     // One lock table per served tree, so servers of different trees can share a state directory.
     auto name = "locks-" + std::to_string(std::hash<std::string>{}(root.string())) + ".tsv";
     return std::make_unique<locks::file_lock_store>(config.state_dir / name);
+}
+
+std::shared_ptr<monitor_mirror> open_monitor_mirror(const server_config& config) {
+    if (config.lock_store.empty()) return nullptr;
+    return make_pg_monitor_mirror(database(config.lock_store), config.monitor_keep);
 }
 
 std::shared_ptr<locks::remote_claims> open_remote_claims(const server_config& config) {

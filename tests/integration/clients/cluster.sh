@@ -6,6 +6,8 @@
 #     two holders, tokenless writes through any node 423 (cluster_locks.py compete);
 #   - expiry and refresh across nodes, by the database's clock (cluster_locks.py expiry);
 #   - ETags and hrefs agree across nodes;
+#   - an asynchronous COPY started through one node, polled through another, cancelled through a
+#     third (cluster_locks.py async);
 #   - the database stopped and started under a lock workload: 503s while down, no lock lost or
 #     doubled after (cluster_locks.py outage);
 #   - the lock-workload throughput of one node on the file store and of the cluster, in one run.
@@ -67,6 +69,13 @@ echo "ETags and hrefs: the three nodes agree"
 # --- locks across nodes --------------------------------------------------------------------------------
 python3 "$here/cluster_locks.py" compete "${nodes[@]}" "$url" || fail "competing for locks"
 python3 "$here/cluster_locks.py" expiry "${nodes[@]}" || fail "expiry and refresh across nodes"
+mkdir -p "$tmp/share/small/sub" && echo one >"$tmp/share/small/sub/1.txt"
+python3 -c 'import os, sys
+for d in range(100):
+    os.makedirs(f"{sys.argv[1]}/big/{d}")
+    for f in range(200):
+        open(f"{sys.argv[1]}/big/{d}/{f}.txt", "w").write("x")' "$tmp/share"
+python3 "$here/cluster_locks.py" async "${nodes[@]}" || fail "asynchronous operations across nodes"
 pg_opts="-h 127.0.0.1 -p $pg_port -k $tmp/cluster/pg -c fsync=off"
 rows="psql -At -h 127.0.0.1 -p $pg_port -U keepdav postgres -c \"SELECT token FROM keepdav_locks WHERE root LIKE 'outage-%' AND (expires IS NULL OR expires > now())\""
 stop="$as_db $pgbin/pg_ctl -D $tmp/cluster/pg -m fast -w stop >/dev/null"

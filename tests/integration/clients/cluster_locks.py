@@ -8,6 +8,8 @@ on a failed one.
                    holder's own write with its token succeeds.
   expiry N1 N2 N3  a 2 s lock taken through N1, refreshed to 4 s through N2: N3 gets it only once the
                    refreshed lock has expired (timed by the database, whichever node asks).
+  async N1 N2 N3   an asynchronous COPY started through N1 is polled through N2 until done and forgotten
+                   through N3; a long one (/big/) is cancelled through N3 and seen cancelled through N2.
   outage STOP START ROWS URL...
                    clients cycle LOCK/UNLOCK on files of their own through the nodes while the shell
                    command STOP stops the database and START starts it again: only 503s (with
@@ -205,12 +207,65 @@ def outage(stop, start, rows, urls, clients=6):
     check(sorted(listed) == sorted(held), f"locks in the table {sorted(listed)} != locks the clients hold {sorted(held)}")
 
 
+def monitor_of(r, base):
+    location = r.getheader("Location")
+    return urllib.parse.urlsplit(location).path if location else None
+
+
+def async_ops(n1, n2, n3):
+    a, b, c = Client(n1), Client(n2), Client(n3)
+    import json
+    # A short one, started through one node, polled through another until done.
+    status, r, _ = a.request("COPY", "/small/", None, {"Destination": n1.rstrip("/") + "/small-copy/",
+                                                       "Prefer": "respond-async"})
+    check(status == 202, f"asynchronous COPY: {status}")
+    monitor = monitor_of(r, a.base)
+    deadline = time.monotonic() + 20
+    report = {}
+    while time.monotonic() < deadline:
+        status, _, body = b.request("GET", monitor)
+        check(status == 200, f"monitor through another node: {status}")
+        report = json.loads(body) if status == 200 else {}
+        if report.get("state") != "running":
+            break
+        time.sleep(0.05)  # the poll's pace
+    check(report.get("state") == "done" and report.get("status") == 201, f"the short COPY's report: {report}")
+    status, _, _ = c.request("DELETE", monitor)
+    check(status == 204, f"DELETE of an ended operation's monitor through a third node: {status}")
+    status, _, _ = b.request("GET", monitor)
+    check(status == 404, f"the forgotten monitor through another node: {status}")
+    # A long one, started through one node, polled through the second, cancelled through the third.
+    status, r, _ = a.request("COPY", "/big/", None, {"Destination": n1.rstrip("/") + "/big-copy/",
+                                                     "Prefer": "respond-async"})
+    check(status == 202, f"asynchronous COPY of the big tree: {status}")
+    monitor = monitor_of(r, a.base)
+    status, _, body = b.request("GET", monitor)
+    check(status == 200 and json.loads(body).get("state") == "running", f"the big COPY through another node: {status} {body[:200]}")
+    status, _, body = c.request("DELETE", monitor)
+    check(status == 202, f"cancel through a third node: {status} {body[:200]}")
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        status, _, body = b.request("GET", monitor)
+        report = json.loads(body) if status == 200 else {}
+        if report.get("state") != "running":
+            break
+        time.sleep(0.05)  # the poll's pace
+    print(f"async: the cancelled COPY's report through another node: {report.get('state')}, "
+          f"{report.get('progress', {}).get('items')} of {report.get('progress', {}).get('items_total')} items")
+    check(report.get("state") == "cancelled", f"the cancelled COPY's report: {report}")
+    progress = report.get("progress", {})
+    check(progress.get("items", 0) < (progress.get("items_total") or 0),
+          "the cancelled COPY ran to its end")
+
+
 def main():
     mode = sys.argv[1]
     if mode == "compete":
         compete(sys.argv[2:])
     elif mode == "expiry":
         expiry(*sys.argv[2:5])
+    elif mode == "async":
+        async_ops(*sys.argv[2:5])
     elif mode == "outage":
         outage(sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:])
     print(f"{mode}: {checks - len(failures)} passed, {len(failures)} failed")

@@ -7,7 +7,8 @@
 # Prints "cluster at http://127.0.0.1:PORT/" when every part answers, then "database at URL" and
 # "nodes at URL URL URL". Environment: KEEPDAV_BIN (default: keepdav on PATH), CLUSTER_DIR (where
 # the database and the logs go; default: a new temporary directory, removed at the end),
-# KEEPDAV_ARGS (more options for every node).
+# KEEPDAV_ARGS (more options for every node), CLUSTER_FSYNC (on: PostgreSQL syncs each commit to disk,
+# as in production; default off, a throwaway database).
 # PostgreSQL refuses to run as root: as root, the database runs as the user nobody.
 set -u
 root=$(cd "${1:?usage: start-cluster.sh ROOT [FRONT_PORT]}" && pwd)
@@ -45,7 +46,7 @@ pg_port=$(free_port)
 mkdir -p "$dir/pg" && chown "$(as_db id -u)" "$dir/pg" 2>/dev/null; chmod 700 "$dir/pg"
 as_db "$pgbin/initdb" -D "$dir/pg" -U keepdav -A trust >"$dir/initdb.log" 2>&1 || { cat "$dir/initdb.log" >&2; exit 1; }
 as_db "$pgbin/pg_ctl" -D "$dir/pg" -l "$dir/pg/server.log" -w \
-    -o "-h 127.0.0.1 -p $pg_port -k $dir/pg -c fsync=off" start >/dev/null || { cat "$dir/pg/server.log" >&2; exit 1; }
+    -o "-h 127.0.0.1 -p $pg_port -k $dir/pg -c fsync=${CLUSTER_FSYNC:-off}" start >/dev/null || { cat "$dir/pg/server.log" >&2; exit 1; }
 db="postgresql://keepdav@127.0.0.1:$pg_port/postgres"
 echo "$pg_port" >"$dir/pg_port"
 

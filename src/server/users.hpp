@@ -3,7 +3,7 @@
 // as "/", and what they may do where. Built once at start, immutable, shared by the requests that use it.
 #include "dav/access_rules.hpp"
 #include "fs/tree.hpp"
-#include "locks/file_lock_store.hpp"
+#include "locks/lock_store.hpp"
 #include "server/basic_auth.hpp"
 
 #include <keepdav/config.hpp>

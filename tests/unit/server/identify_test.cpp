@@ -1,5 +1,7 @@
 #include "server/identify.hpp"
 
+#include "locks/file_lock_store.hpp"
+
 #include "support/temp_tree.hpp"
 
 #include <catch2/catch.hpp>

@@ -9,7 +9,7 @@ std::vector<locks::path_claim> claims_for(const request_header& head, bool tls, 
     std::vector<locks::path_claim> claims;
     auto method = head.method();
     bool copy = method == http::verb::copy;
-    bool writes = copy || method == http::verb::move || method == http::verb::put || method == http::verb::delete_ ||
+    bool writes = copy || method == http::verb::move || method == http::verb::put || method == http::verb::patch || method == http::verb::delete_ ||
                   method == http::verb::mkcol || method == http::verb::proppatch || method == http::verb::lock ||
                   method == http::verb::unlock;
     if (!writes) return claims;

@@ -4,6 +4,7 @@
 #include "dav/progress.hpp"
 #include "dav/reply.hpp"
 #include "fs/atomic_write.hpp"
+#include "http/update_range.hpp"
 
 #include <keepdav/config.hpp>
 
@@ -91,7 +92,19 @@ struct operation {
 };
 
 /**
- * A PUT whose checks passed, waiting for its body: the pending file beside the target that the server
+ * Where a partial update (PUT with Content-Range, PATCH with X-Update-Range) writes its body: the body
+ * goes into the upload's pending file as for any PUT, then over a copy of the target where its range falls.
+ */
+struct partial_write {
+    /** Resolved against the file's size when the request starts and again when it commits. */
+    http_util::update_range range;
+    std::uint64_t length = 0; ///< the body's, which the range must take exactly
+    /** PATCH (RFC 5789 §2: its ETag names the patched resource), not a PUT (RFC 9110 §9.3.4: no validator). */
+    bool patch = false;
+};
+
+/**
+ * A PUT (or PATCH) whose checks passed, waiting for its body: the pending file beside the target that the server
  * streams the body into. Nothing is visible under the target's name until finish_put commits it;
  * destroying an upload discards the file.
  */
@@ -105,18 +118,20 @@ struct upload {
     std::optional<std::time_t> client_mtime;
     /** Desktop litter under --hide-os-litter (dav/litter.cpp): the body is read, then dropped. */
     bool discard = false;
+    /** A partial update: the body is a piece of the target, not all of it. */
+    std::optional<partial_write> partial;
 };
 
 /**
  * What a request comes to: a reply to send now, an operation to run on the file system pool, or
- * (PUT only) an upload to read the body into.
+ * (PUT and PATCH only) an upload to read the body into.
  */
 using outcome = std::variant<reply, operation, upload>;
 
 /**
- * Handles a request. Every method but PUT comes with its body (if any) read into memory. A PUT comes
- * with its header alone, before its body is read, and answers a refusal (sent without reading the
- * body) or an upload; the same rules (targets, reserved names, read-only, locks) apply to it as to
+ * Handles a request. Every method but PUT and PATCH comes with its body (if any) read into memory. A
+ * PUT or PATCH comes with its header alone, before its body is read, and answers a refusal (sent
+ * without reading the body) or an upload; the same rules (targets, reserved names, read-only, locks) apply to it as to
  * every other method.
  */
 outcome handle(const request& req, const context& ctx);
@@ -129,12 +144,13 @@ inline std::string_view host_of(const request_header& req, const context& ctx) {
 
 
 /**
- * Makes a complete upload visible under its name: 201 or 204. The body may have taken long, so it
+ * Makes a complete upload visible under its name: 201 or 204; for a partial update whose copy of the
+ * target may take long (no shared extents), an operation that copies, patches and commits. The body may have taken long, so it
  * checks again, against the tree and the locks as they are now: the file goes where the URL names
  * (even if the parent collection moved meanwhile), and the request's preconditions (`head`: If,
  * If-Match, lock tokens) must still hold. Any refusal leaves nothing behind and the old file as it was.
  */
-reply finish_put(upload& up, const request_header& head, const context& ctx);
+outcome finish_put(upload& up, const request_header& head, const context& ctx);
 
 /**
  * The reply when writing an upload's body to its file failed with `ec` (disk full: 507; see

@@ -29,14 +29,19 @@ const std::string missing_line = status_line(http::status::not_found);
 /** Formats DAV:response elements for one PROPFIND body; one per thread. */
 class response_formatter {
 public:
-    response_formatter(const xml::propfind_body& body, const context& ctx) : body_(body), ctx_(ctx) {}
+    response_formatter(const xml::propfind_body& body, const context& ctx) : body_(body), ctx_(ctx) {
+        if (body.type != xml::propfind_body::kind::prop) return;
+        for (const auto& name : body.props) {
+            auto* live = find_live_property(name);
+            if (!live || live->writable) dead_keys_.push_back(property_key(name));
+        }
+    }
 
     /** One resource: `where` locates its dead properties. */
     void resource(xml::multistatus_writer& out, std::string_view rel, const fs::entry_info& info,
                   const fs::xattr_target& where) {
         property_subject subject{rel, rel.substr(rel.rfind('/') + 1), info, ctx_};
-        dead_.clear();
-        if (auto stored = fs::read_properties(where)) dead_ = std::move(*stored);
+        read_dead_properties(where);
         out.begin_response(href_for(rel, info.is_directory(), ctx_.config.path_prefix));
         switch (body_.type) {
         case xml::propfind_body::kind::allprop:
@@ -83,6 +88,22 @@ public:
     }
 
 private:
+    /**
+     * Asks the file system only for what the body names: allprop and propname need every dead
+     * property (RFC 4918 §9.1), a prop list only those it names that can be dead (any name but a
+     * protected live property): none, and the file's attributes are not read at all; one or two,
+     * one getxattr each; more, one listxattr (and a getxattr per stored property).
+     */
+    void read_dead_properties(const fs::xattr_target& where) {
+        dead_.clear();
+        if (body_.type != xml::propfind_body::kind::prop || dead_keys_.size() > 2) {
+            if (auto stored = fs::read_properties(where)) dead_ = std::move(*stored);
+            return;
+        }
+        for (const auto& key : dead_keys_)
+            if (auto value = fs::read_property(where, key); value && *value) dead_.push_back({key, std::move(**value)});
+    }
+
     /** A dead property of the current resource with this name, if any. */
     const fs::stored_property* dead(const xml::qname& name) const {
         if (dead_.empty()) return nullptr; // the common case: no key to build
@@ -98,6 +119,7 @@ private:
 
     const xml::propfind_body& body_;
     const context& ctx_;
+    std::vector<std::string> dead_keys_; ///< for a prop list: the keys of the names it asks for that can be dead
     std::vector<fs::stored_property> dead_;
     std::vector<const xml::qname*> missing_;
 };

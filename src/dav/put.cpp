@@ -35,8 +35,16 @@ bool same_directory(int a, int b) {
 } // namespace
 
 outcome handle_put(const request& req, const context& ctx, const resource_path& path) {
+    if (!req.count(http::field::content_range)) return start_upload(req, ctx, path, std::nullopt);
+    auto partial = partial_put_of(req.base());
+    if (auto* refused = std::get_if<reply>(&partial)) return std::move(*refused);
+    return start_upload(req, ctx, path, std::get<partial_write>(partial));
+}
+
+outcome start_upload(const request& req, const context& ctx, const resource_path& path,
+                     std::optional<partial_write> partial) {
     const request_header& head = req.base();
-    std::string what = "PUT /" + path.rel;
+    std::string what = std::string(req.method_string()) + " /" + path.rel;
     if (ctx.config.max_put_bytes) {
         auto declared = decimal_field(head, to_string(http::field::content_length));
         if (declared && *declared > ctx.config.max_put_bytes)
@@ -45,10 +53,10 @@ outcome handle_put(const request& req, const context& ctx, const resource_path& 
     }
     if (path.rel.empty()) return error_reply(http::status::method_not_allowed, "cannot PUT onto the root collection");
     if (auto refused = refuse_too_deep(path.rel)) return std::move(*refused);
-    // RFC 9110 §9.3.4: a partial PUT we do not support must be refused.
-    if (head.count(http::field::content_range)) return error_reply(http::status::bad_request, "Content-Range on PUT is not supported");
     auto parent = ctx.tree.open_parent(path.rel);
-    if (!parent) return error_reply(status_logged(parent.error(), path_role::parent, what));
+    // A PATCH changes what exists: a missing collection on the way is a missing target, 404 (sabre/dav).
+    auto role = partial && partial->patch ? path_role::target : path_role::parent;
+    if (!parent) return error_reply(status_logged(parent.error(), role, what));
     upload up;
     up.rel = path.rel;
     auto existing = fs::stat_at(parent->dir.get(), parent->leaf.c_str());
@@ -56,6 +64,11 @@ outcome handle_put(const request& req, const context& ctx, const resource_path& 
         return error_reply(http::status::method_not_allowed, "the target is a collection");
     if (auto refused = check_preconditions(head, ctx, path.rel, {{path.rel, false, !existing}}))
         return std::move(*refused);
+    if (partial) {
+        if (auto refused = refuse_partial(*partial, existing ? std::optional(*existing) : std::nullopt, ctx, what))
+            return std::move(*refused);
+        up.partial = partial;
+    }
     up.expected_length = decimal_field(head, "X-Expected-Entity-Length");
     if (head.count(oc_mtime_field)) {
         // Refused before the body is read, as ownCloud does: a client that asks for a date and does
@@ -71,8 +84,8 @@ outcome handle_put(const request& req, const context& ctx, const resource_path& 
 }
 
 
-reply finish_put(upload& up, const request_header& head, const context& ctx) {
-    std::string what = "PUT /" + up.rel;
+outcome finish_put(upload& up, const request_header& head, const context& ctx) {
+    std::string what = std::string(head.method_string()) + " /" + up.rel;
     if (up.discard) {
         up.file->discard();
         if (ctx.litter) ctx.litter->wrote(up.rel, false);
@@ -113,6 +126,10 @@ reply finish_put(upload& up, const request_header& head, const context& ctx) {
         return refuse(error_reply(http::status::conflict,
                                   "the parent collection was replaced while the body was uploading"));
     };
+    // The piece is copied into a new file in the directory as it is now: where the pending file lies
+    // does not matter.
+    if (up.partial)
+        return finish_partial(up, std::move(*parent), existing ? std::optional(*existing) : std::nullopt, ctx, what);
     if (!same_directory(parent->dir.get(), up.dir.get())) {
         if (auto ec = up.file->move_to(parent->dir.get())) return failed(ec);
         up.dir = std::move(parent->dir);

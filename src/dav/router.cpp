@@ -80,6 +80,7 @@ outcome route(const request& req, const context& ctx) {
     case http::verb::get:
     case http::verb::head: return handle_get_head(req, ctx, *path);
     case http::verb::put: return handle_put(req, ctx, *path);
+    case http::verb::patch: return handle_patch(req, ctx, *path);
     case http::verb::mkcol: return handle_mkcol(req, ctx, *path);
     case http::verb::delete_: return handle_delete(req, ctx, *path);
     case http::verb::copy:

@@ -67,6 +67,7 @@ result<std::string> read_sized(Call call) {
     for (int attempt = 0; attempt < 4; ++attempt) {
         ssize_t size = call(nullptr, 0);
         if (size < 0) return last_error();
+        if (size == 0) return std::string(); // most files: no attributes, and no second call to say so
         std::string buffer(static_cast<std::size_t>(size), '\0');
         ssize_t n = call(buffer.data(), buffer.size());
         if (n >= 0) {

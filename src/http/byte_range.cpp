@@ -8,19 +8,6 @@
 
 namespace keepdav::http_util {
 
-namespace {
-
-
-std::optional<std::uint64_t> number(std::string_view text) {
-    std::uint64_t n = 0;
-    if (text.empty()) return std::nullopt;
-    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
-    if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-    return n;
-}
-
-} // namespace
-
 range_request parse_range(std::string_view header, std::uint64_t size) {
     header = trim_ows(header);
     // §14.1.1: the unit is case-insensitive; anything but bytes is ignored.
@@ -42,14 +29,14 @@ range_request parse_range(std::string_view header, std::uint64_t size) {
         auto a = trim_ows(spec.substr(0, dash)), b = trim_ows(spec.substr(dash + 1));
         std::uint64_t from, to;
         if (a.empty()) { // suffix: the last N bytes
-            auto n = number(b);
+            auto n = parse_decimal(b);
             if (!n) { syntax_ok = false; break; }
             if (*n == 0 || size == 0) continue; // unsatisfiable on its own
             from = size - std::min(*n, size);
             to = size - 1;
         } else {
-            auto start = number(a);
-            auto end = b.empty() ? std::optional<std::uint64_t>(UINT64_MAX) : number(b);
+            auto start = parse_decimal(a);
+            auto end = b.empty() ? std::optional<std::uint64_t>(UINT64_MAX) : parse_decimal(b);
             if (!start || !end || *end < *start) { syntax_ok = false; break; }
             if (*start >= size) continue; // unsatisfiable on its own
             from = *start;

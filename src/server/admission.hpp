@@ -38,13 +38,13 @@ admission admit_login(const http::request_header<>& head, shared_state& state, s
  * The whole admission of a request whose header `head` (kept alive by the caller until completion)
  * came from `peer` (`trusted_peer`: a --trusted-proxy, whose forwarded client address counts);
  * completes with an `admission`, at once unless a password hash must be computed. A request keeps the
- * users table it started with, whatever a reload (SIGHUP) swaps in meanwhile.
+ * users table it started with (`users`, loaded once by the caller; null without users), whatever a
+ * reload (SIGHUP) swaps in meanwhile.
  */
 template <class Executor, class Handler>
-void async_admit(const http::request_header<>& head, shared_state& state, std::string name, const std::string& peer,
-                 bool trusted_peer, Executor ex, Handler handler) {
+void async_admit(const http::request_header<>& head, shared_state& state, std::shared_ptr<const users_table> users,
+                 std::string name, const std::string& peer, bool trusted_peer, Executor ex, Handler handler) {
     if (auto refused = admit_framing(head, state, name)) return handler(std::move(*refused));
-    auto users = state.users.load();
     if (!users) return handler(admit_user(head, state, name, nullptr));
     auto id = identify(head, *users, state.config, trusted_peer, name);
     if (id.refusal) return handler(admission{std::move(id.refusal), std::nullopt, nullptr});

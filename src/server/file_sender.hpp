@@ -10,7 +10,10 @@
 
 #include <memory>
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/sendfile.h>
+#include <sys/socket.h>
 
 namespace keepdav::server {
 
@@ -78,6 +81,16 @@ private:
 };
 
 } // namespace detail
+
+/**
+ * Holds back partial segments on `socket` while `on` (TCP_CORK, tcp(7)): a header written before a
+ * sendfile(2) body then leaves in full segments with the body's first bytes instead of a small
+ * segment of its own (lighttpd does the same); turning it off sends whatever is held.
+ */
+inline void cork(tcp::socket& socket, bool on) {
+    int value = on ? 1 : 0;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value); // a hint: failure costs only segments
+}
 
 /** Sends `length` bytes of `file` from `offset`; completes with an error_code (timeout after `timeout` without room). */
 template <class Handler>

@@ -3,6 +3,7 @@
 #include "fs/tree_ops.hpp"
 #include "server/descriptor_budget.hpp"
 #include "server/listener.hpp"
+#include "server/tls_send_path.hpp"
 #include "server/metrics_endpoint.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
@@ -116,6 +117,7 @@ void instance::start() {
         if (ec) throw std::runtime_error("cannot use the certificate " + im.config.tls_cert.string() + ": " + ec.message());
         im.tls->use_private_key_file(im.config.tls_key.string(), net::ssl::context::pem, ec);
         if (ec) throw std::runtime_error("cannot use the key " + im.config.tls_key.string() + ": " + ec.message());
+        log::info(server::tls_send_path_line(server::probe_kernel_tls()));
     }
     std::vector<net::io_context*> contexts;
     for (unsigned i = 0; i < io_threads; ++i) {

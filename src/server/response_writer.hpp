@@ -61,11 +61,18 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
     }
     if constexpr (plain_tcp) {
         auto job = std::make_shared<detail::file_header_job>(file_response(std::move(reply), framing));
+        cork(stream.socket(), true); // the header goes out with the body's first bytes
         http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, done = std::move(done)](error_code ec, std::size_t) mutable {
-            if (ec) return done(ec);
+            if (ec) {
+                cork(stream.socket(), false);
+                return done(ec);
+            }
             const auto& body = job->res.body();
             async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout,
-                            [job, done = std::move(done)](error_code ec) mutable { done(ec); });
+                            [&stream, job, done = std::move(done)](error_code ec) mutable {
+                                cork(stream.socket(), false); // the body's last partial segment leaves now
+                                done(ec);
+                            });
         });
     }
 }

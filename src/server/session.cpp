@@ -7,24 +7,17 @@
 #include "log.hpp"
 #include "server/admission.hpp"
 #include "server/async_operations.hpp"
-#include "server/interim_sender.hpp"
-#include "server/operation_runner.hpp"
 #include "server/peer.hpp"
 #include "server/read_failure.hpp"
-#include "server/request_hold.hpp"
 #include "server/request_origin.hpp"
-#include "server/request_reader.hpp"
+#include "server/incoming_request.hpp"
+#include "server/request_runner.hpp"
 #include "server/request_summary.hpp"
 #include "server/response_writer.hpp"
 #include "server/shared_state.hpp"
-#include "server/upload_reader.hpp"
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
-#include <boost/beast/http/empty_body.hpp>
-#include <boost/beast/http/parser.hpp>
-#include <boost/beast/http/string_body.hpp>
-#include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
 #include <optional>
@@ -56,7 +49,7 @@ class session : public session_base, public std::enable_shared_from_this<session
 
 public:
     session(Stream&& stream, shared_state& state)
-        : stream_(std::move(stream)), state_(state), interims_(stream_), hold_(stream_.get_executor()) {
+        : stream_(std::move(stream)), state_(state), runner_(*this, stream_, state) {
         auto remote = peer_of(lowest().socket().native_handle());
         record_.summary().peer = remote.name;
         trusted_peer_ = remote.local_socket || (remote.address && state_.proxies.contains(*remote.address));
@@ -81,10 +74,7 @@ public:
         net::post(stream_.get_executor(), [self = this->shared_from_this()] {
             self->server_closed_ = true;
             // An operation that outlived its client (a MOVE, a DELETE) stops now too.
-            if (self->phase_ == phase::closed) {
-                self->stop_source_.request_stop();
-                return;
-            }
+            if (self->phase_ == phase::closed) return self->runner_.stop_outliving();
             self->guarded([self] { self->do_close(); })();
         });
     }
@@ -111,6 +101,7 @@ public:
     }
 
 private:
+    friend class request_runner<session, Stream>;
     enum class phase { reading_header, reading_body, handling, running, writing_final, closed };
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
@@ -161,13 +152,9 @@ private:
 
     /** From the first byte on, the whole header must come within the header timeout: a client that dribbles is cut off. */
     void read_header() {
-        header_parser_ = std::make_unique<http::request_parser<http::empty_body>>();
-        header_parser_->header_limit(state_.config.max_header_bytes);
-        // Beast checks Content-Length against the body limit as soon as the header is parsed; the
-        // limit that applies is set once the method is known.
-        header_parser_->body_limit(boost::none);
+        auto& parser = in_.start(state_.config.max_header_bytes);
         lowest().expires_after(state_.config.header_timeout);
-        async_read_request_part(stream_, buffer_, *header_parser_, true, read_limits::of(state_.config),
+        async_read_request_part(stream_, buffer_, parser, true, read_limits::of(state_.config),
                                 guarded(beast::bind_front_handler(&session::on_header, this->shared_from_this())));
     }
 
@@ -178,40 +165,45 @@ private:
             is_head_ = false;
             return read_failed(header_read_failure(ec, buffer_.size() > 0), record_.summary().peer);
         }
-        begin_request(header_parser_->get());
+        auto users = state_.users.load(); // once a request: an atomic shared_ptr load takes a lock
+        begin_request(in_.header().get(), users != nullptr);
         phase_ = phase::handling; // no longer idle: a shutdown lets the request finish
-        async_admit(header_parser_->get(), state_, who(), record_.summary().peer, trusted_peer_, stream_.get_executor(),
+        async_admit(in_.header().get(), state_, std::move(users), who(), record_.summary().peer, trusted_peer_, stream_.get_executor(),
                     guarded(beast::bind_front_handler(&session::on_admitted, this->shared_from_this())));
     }
 
     void on_admitted(admission admitted) {
         hooks_ = std::move(admitted.hooks);
         if ((user_ = std::move(admitted.who))) record_.summary().user = user_->name;
+        const auto& head = in_.head();
         if (auto& refusal = admitted.refusal) {
-            // The body stays unread: unless there is none, the connection cannot be reused.
-            if (!header_parser_->is_done() || refusal->close_connection) keep_alive_ = false;
-            return send_final(std::move(*refusal));
+            if (refusal->close_connection) keep_alive_ = false;
+            return send_unread(std::move(*refusal));
         }
         // The monitors of asynchronous operations are not files: answered here, whatever the method.
-        if (auto monitor_id = monitor_id_of(header_parser_->get().target(), state_.config.path_prefix)) {
-            if (!header_parser_->is_done()) keep_alive_ = false; // a body (none is expected) stays unread
-            return send_final(serve_monitor(header_parser_->get().method(), *monitor_id, record_.summary().user, state_.monitors));
-        }
-        if (header_parser_->get().method() == http::verb::put) return begin_upload();
-        body_parser_ = std::make_unique<http::request_parser<http::string_body>>(std::move(*header_parser_));
-        header_parser_.reset();
-        body_parser_->body_limit(state_.config.max_xml_body_bytes);
-        if (body_parser_->is_done()) return dispatch();
-        // Beast weighs Content-Length against the limit only while parsing the header: do it here.
-        if (auto declared = body_parser_->content_length(); declared && *declared > state_.config.max_xml_body_bytes) {
+        if (auto monitor_id = monitor_id_of(head.target(), state_.config.path_prefix))
+            return send_unread(serve_monitor(head.method(), *monitor_id, record_.summary().user, state_.monitors));
+        if (head.method() == http::verb::put || head.method() == http::verb::patch) {
+            auto started = dav::handle(dav::request(head), dav_context());
+            if (auto* refusal = std::get_if<dav::reply>(&started)) return send_unread(std::move(*refusal));
+            in_.into_file(std::move(std::get<dav::upload>(started)), state_.config.max_put_bytes);
+        } else if (auto declared = in_.into_memory(state_.config.max_xml_body_bytes)) {
             log::info(who() + ": request body of " + std::to_string(*declared) + " bytes refused unread");
             return read_failed(body_read_failure(http::error::body_limit, state_.config.max_xml_body_bytes, 0), {});
         }
-        continue_then(&session::read_request_body);
+        if (in_.body_done()) return on_body({});
+        phase_ = phase::reading_body;
+        async_read_body(stream_, buffer_, in_, state_.config, guarded(beast::bind_front_handler(&session::on_body, this->shared_from_this())));
     }
 
-    void begin_request(const http::request<http::empty_body>& head) {
-        record_.begin(head, state_.users.load() != nullptr);
+    /** An answer before the body is read: the body stays unread and, unless there is none, the connection cannot be reused. */
+    void send_unread(dav::reply r) {
+        if (!in_.body_done()) keep_alive_ = false;
+        send_final(std::move(r));
+    }
+
+    void begin_request(const http::request<http::empty_body>& head, bool with_users) {
+        record_.begin(head, with_users);
         version_ = head.version();
         keep_alive_ = head.keep_alive() && !closing_;
         is_head_ = head.method() == http::verb::head;
@@ -219,59 +211,21 @@ private:
         if (trusted_peer_ || state_.public_url) forwarded_ = origin_of(head, tls_, trusted_peer_, state_.public_url);
     }
 
-    void begin_upload() {
-        auto started = dav::handle(dav::request(header_parser_->get().base()), dav_context());
-        if (auto* refusal = std::get_if<dav::reply>(&started)) {
-            if (!header_parser_->is_done()) keep_alive_ = false; // the body stays unread
-            return send_final(std::move(*refusal));
+    void on_body(error_code ec) {
+        if (ec && in_.is_upload()) {
+            in_.upload.reset(); // discards the pending file: nothing half-written becomes visible
+            return read_failed(upload_read_failure(ec, state_.config.max_put_bytes, state_.config.min_body_rate, who()), who());
         }
-        upload_.emplace(std::move(std::get<dav::upload>(started)));
-        upload_parser_ = std::make_unique<http::request_parser<fd_sink_body>>(std::move(*header_parser_));
-        header_parser_.reset();
-        if (state_.config.max_put_bytes) upload_parser_->body_limit(state_.config.max_put_bytes);
-        else upload_parser_->body_limit(boost::none);
-        upload_parser_->get().body().fd = upload_->file->fd();
-        if (upload_parser_->is_done()) return finish_upload();
-        continue_then(&session::read_upload_body);
-    }
-
-    /** Sends `100 Continue` when the client waits for it (RFC 9110 §10.1.1), then reads the body. */
-    void continue_then(void (session::*read_body)()) {
-        phase_ = phase::reading_body;
-        const auto& head = upload_parser_ ? upload_parser_->get().base() : body_parser_->get().base();
-        if (version_ < 11 || !beast::iequals(head[http::field::expect], "100-continue")) return (this->*read_body)();
-        auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
-        lowest().expires_after(state_.config.write_timeout);
-        http::async_write(stream_, *cont, guarded([self = this->shared_from_this(), cont, read_body](error_code ec, std::size_t) {
-            if (ec) return self->do_close();
-            ((*self).*read_body)();
-        }));
-    }
-
-    void read_request_body() {
-        async_read_request_part(stream_, buffer_, *body_parser_, false, read_limits::of(state_.config),
-                                guarded(beast::bind_front_handler(&session::on_request_body, this->shared_from_this())));
-    }
-
-    void read_upload_body() {
-        auto& parser = *upload_parser_;
-        auto done = guarded(beast::bind_front_handler(&session::on_upload_body, this->shared_from_this()));
-        if (parser.chunked() || !parser.content_length()) // chunked: Beast decodes
-            return async_read_request_part(stream_, buffer_, parser, false, read_limits::of(state_.config), std::move(done));
-        async_read_upload(stream_, buffer_, upload_->file->fd(), *parser.content_length(),
-                          upload_limits{state_.config.body_timeout, state_.config.min_body_rate}, std::move(done));
-    }
-
-    void on_request_body(error_code ec) {
         if (ec) return read_failed(body_read_failure(ec, state_.config.max_xml_body_bytes, state_.config.min_body_rate), who());
-        dispatch();
-    }
-
-    void on_upload_body(error_code ec) {
-        if (!ec) return finish_upload();
-        upload_.reset(); // discards the pending file: nothing half-written becomes visible
-        upload_parser_.reset();
-        read_failed(upload_read_failure(ec, state_.config.max_put_bytes, state_.config.min_body_rate, who()), who());
+        phase_ = phase::handling;
+        if (!in_.is_upload()) return runner_.run([this] { return handle_request(); }, hooks_);
+        runner_.run(
+            [this]() -> dav::outcome {
+                auto reply = dav::finish_put(*in_.upload, in_.head(), dav_context());
+                in_.upload.reset();
+                return reply;
+            },
+            hooks_);
     }
 
     /** A request that could not be read whole: answered, if there is anything to say, and the connection ends. */
@@ -283,31 +237,11 @@ private:
         send_final(std::move(*failure.answer));
     }
 
-    // --- handling ----------------------------------------------------------------------------------
-
-    void dispatch() {
-        phase_ = phase::handling;
-        request_ = body_parser_->release();
-        body_parser_.reset();
-        auto work = [this] { return handle_request(); };
-        if (hooks_) return start_hold(std::move(work));
-        carry_out(std::move(work));
-    }
-
-    void finish_upload() {
-        auto work = [this]() -> dav::outcome {
-            auto reply = dav::finish_put(*upload_, upload_parser_->get().base(), dav_context());
-            upload_.reset();
-            upload_parser_.reset();
-            return reply;
-        };
-        if (hooks_) return start_hold(std::move(work));
-        carry_out(std::move(work));
-    }
+    // --- handling: request_runner carries the request out; these are what it asks of the connection --
 
     dav::outcome handle_request() {
         try {
-            return dav::handle(request_, dav_context());
+            return dav::handle(in_.whole(), dav_context());
         } catch (const std::exception& e) {
             log::error(who() + ": handler failed: " + e.what());
             return dav::error_reply(http::status::internal_server_error, "internal error");
@@ -320,121 +254,58 @@ private:
         return ctx;
     }
 
+    request_origin request_origin_() const {
+        if (forwarded_) return *forwarded_;
+        return {tls_, std::string(in_.head()[http::field::host])};
+    }
+
+    std::vector<locks::path_claim> claims() const {
+        auto origin = request_origin_();
+        return dav::claims_for(in_.head(), origin.https, origin.host, state_.config.path_prefix);
+    }
+
     /** How many 1xx this request may get: its client, the proxies it came through, the settings. */
     interim_schedule::settings interim_settings() const {
-        auto signs = proxy_signs_of(request_head(), trusted_peer_);
+        auto signs = proxy_signs_of(in_.head(), trusted_peer_);
         return state_.policy.decide(version_, record_.summary().user_agent, signs).settings;
     }
 
-    request_origin request_origin_() const {
-        if (forwarded_) return *forwarded_;
-        return {tls_, std::string(request_head()[http::field::host])};
+    typename interim_sender<Stream>::content interim_content(std::shared_ptr<dav::operation_progress> progress, bool synthetic) {
+        std::optional<std::string> item; // test hooks: the held request itself, as finished progress
+        if (synthetic)
+            if (auto path = dav::parse_target(record_.summary().target, state_.config.path_prefix)) item = path->rel;
+        return {std::move(progress), request_origin_().base() + state_.config.path_prefix, record_.started(), std::move(item),
+                who(), &record_.summary().interims};
     }
 
-    /** The header of the request being served, wherever its body went. */
-    const dav::request_header& request_head() const {
-        return upload_parser_ ? upload_parser_->get().base() : request_.base();
+    bool wants_async() const { return runs_async(in_.head()); }
+
+    dav::reply start_async(dav::operation op, locks::path_locks::hold claims) {
+        return server::start_async(state_.fs_pool, std::move(op), std::move(claims), state_.monitors, record_.summary().user,
+                                   request_origin_().base() + state_.config.path_prefix);
     }
 
-    /**
-     * Carries out a request (`work`: its checks and its change) once its path claims are granted —
-     * at once, unless a request on an overlapping path is between its own checks and change — so no
-     * other request's change on those paths comes between (locks/path_locks.hpp). While it waits, the
-     * connection waits as for an operation, 102s included.
-     */
-    void carry_out(std::function<dav::outcome()> work) {
-        auto origin = request_origin_();
-        auto claims = dav::claims_for(request_head(), origin.https, origin.host, state_.config.path_prefix);
-        if (claims.empty()) return run_work(std::move(work));
-        claims_ = state_.path_locks.acquire(std::move(claims), [weak = this->weak_from_this(), ex = stream_.get_executor()] {
-            net::post(ex, [weak] {
-                if (auto self = weak.lock()) self->guarded([self] { self->on_claims_granted(); })();
-            });
-        });
-        if (claims_.granted_at_once()) return run_work(std::move(work));
-        pending_work_ = std::move(work);
-        if (phase_ == phase::running) return; // already waiting (a test hook's hold), 102s going
-        begin_waiting(std::make_shared<dav::operation_progress>(), interim_settings());
-    }
-
-    void on_claims_granted() {
-        if (pending_work_) run_work(std::exchange(pending_work_, nullptr));
-    }
-
-    /** Runs a request's work now: a reply is sent (or waits for the 102 in flight), an operation goes to the pool. */
-    void run_work(std::function<dav::outcome()> work) {
-        auto result = work();
-        if (auto* op = std::get_if<dav::operation>(&result); op && runs_async(request_head())) {
-            // RFC 7240 §4.1: answered 202 now; the operation runs on, under a monitor, with its claims.
-            result = start_async(state_.fs_pool, std::move(*op), std::move(claims_), state_.monitors, record_.summary().user,
-                                 request_origin_().base() + state_.config.path_prefix);
-        } else if (op) {
-            if (phase_ != phase::running)
-                begin_waiting(op->progress, interim_settings());
-            else
-                interims_.follow(op->progress);
-            operation_outlives_client_ = op->finishes_without_client;
-            operation_running_ = true;
-            return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
-                                 stream_.get_executor(), [self = this->shared_from_this()](dav::reply r) mutable {
-                                     self->operation_running_ = false;
-                                     if (self->phase_ == phase::closed) return self->outlived_client(r.status);
-                                     self->guarded([self, r = std::move(r)]() mutable {
-                                         self->on_operation_done(std::move(r));
-                                     })();
-                                 });
-        }
-        claims_.release(); // the change is made
-        auto& reply = std::get<dav::reply>(result);
-        if (phase_ == phase::running) return on_operation_done(std::move(reply));
-        send_final(std::move(reply));
-    }
-
-    // --- waiting: 102s while an operation runs (or a request is held) --------------------------------
-
-    /** The connection waits for a result while 1xx go out on the schedule's cadence. */
-    void begin_waiting(std::shared_ptr<dav::operation_progress> progress, const interim_schedule::settings& settings) {
+    void on_waiting() {
         phase_ = phase::running;
-        stop_source_ = std::stop_source();
         // No read or write is pending while the worker runs; a stream timer left armed would fail
         // the next operation at once (basic_stream.hpp).
         lowest().expires_never();
         watch_client();
-        std::optional<std::string> synthetic; // test hooks: the held request itself, as finished progress
-        if (hooks_ && hooks_->status_uri) // the request's own path
-            if (auto path = dav::parse_target(record_.summary().target, state_.config.path_prefix)) synthetic = path->rel;
-        interims_.start(settings, {std::move(progress), request_origin_().base() + state_.config.path_prefix, record_.started(), std::move(synthetic), who(), &record_.summary().interims},
-                        state_.config.write_timeout, this->shared_from_this(),
-                        guarded([self = this->shared_from_this()](bool final_due) {
-                            if (final_due) return self->write_final();
-                            self->do_close();
-                        }));
     }
 
-    /**
-     * --test-hooks: holds the request as its Keepdav-* headers ask, with 1xx responses shaped by
-     * them, then carries it out (`work`) as usual.
-     */
-    void start_hold(std::function<dav::outcome()> work) {
-        held_work_ = std::move(work);
-        auto settings = shape_interims(*hooks_, interim_settings());
-        auto self = this->shared_from_this();
-        hold_.start(*hooks_, settings, guarded([self] {
-                        if (self->phase_ == phase::running) self->carry_out(std::exchange(self->held_work_, nullptr));
-                    }),
-                    guarded([self] {
-                        if (self->phase_ != phase::running) return;
-                        log::info(self->who() + ": closing mid-wait (Keepdav-Close-After)");
-                        self->server_closed_ = true;
-                        self->do_close();
-                    }));
-        begin_waiting(std::make_shared<dav::operation_progress>(), settings);
+    void on_final_due(dav::reply r) { send_final(std::move(r)); }
+
+    void on_wait_broken(bool dropped) {
+        if (dropped) {
+            log::info(who() + ": closing mid-wait (Keepdav-Close-After)");
+            server_closed_ = true;
+        }
+        do_close();
     }
 
-    void on_operation_done(dav::reply r) {
-        final_ = std::move(r);
-        interims_.operation_done();
-    }
+    bool closed() const { return phase_ == phase::closed; }
+    net::any_io_executor executor() { return stream_.get_executor(); }
+    std::chrono::steady_clock::duration write_timeout() const { return state_.config.write_timeout; }
 
     /**
      * Keeps a read pending while the operation runs: it notices a client that leaves, and keeps any
@@ -468,23 +339,15 @@ private:
 
     // --- the final response --------------------------------------------------------------------------
 
-    void send_final(dav::reply r) {
-        final_ = std::move(r);
-        write_final();
-    }
-
-    void write_final() {
+    void send_final(dav::reply reply) {
         phase_ = phase::writing_final;
-        if (!final_) return do_close();
-        record_.summary().status = static_cast<unsigned>(final_->status);
-        record_.summary().body_bytes = final_->body_size();
+        record_.summary().status = static_cast<unsigned>(reply.status);
+        record_.summary().body_bytes = reply.body_size();
         // Shutting down: tell the client this connection ends with this response.
-        if (ends_connection(*final_, version_) || closing_) keep_alive_ = false;
+        if (ends_connection(reply, version_) || closing_) keep_alive_ = false;
         response_framing framing{version_, keep_alive_, is_head_, http_util::current_http_date()};
-        auto reply = std::move(*final_);
-        final_.reset();
         // Exactly one write in flight per connection: the schedule lets the final response wait for a 1xx.
-        BOOST_ASSERT_MSG(!interims_.writing(), "the final response while a 1xx is in flight");
+        BOOST_ASSERT_MSG(!runner_.writing_interim(), "the final response while a 1xx is in flight");
         if (std::holds_alternative<dav::streamed_body>(reply.body)) {
             // Made while it is sent: its producer stops when the connection closes, and a pending
             // read (with no deadline of its own) notices a client that leaves while it waits.
@@ -503,9 +366,9 @@ private:
         streaming_.reset();
         record_.summary().body_bytes = body_bytes;
         if (ec == body_incomplete()) server_closed_ = true; // the producer failed (and logged why), not the client
-        hold_.answered();
+        runner_.answered();
         state_.record_answered(record_.answered(ec, server_closed_));
-        request_ = {};
+        in_.clear();
         if (ec || !keep_alive_ || closing_) return do_close();
         if (watching_) {
             // The watch read is the only operation left pending; end it, then read the next request.
@@ -518,7 +381,7 @@ private:
     }
 
     /** An operation that ran on after its client left has ended: its outcome goes to the log and the transcript. */
-    void outlived_client(http::status status) noexcept {
+    void on_outlived(http::status status) noexcept {
         try {
             log::info(who() + ": finished after its client left (" + std::to_string(static_cast<unsigned>(status)) + ")");
             record_.summary().status = static_cast<unsigned>(status);
@@ -536,16 +399,10 @@ private:
     void do_close() {
         if (phase_ == phase::closed) return;
         // A MOVE or DELETE runs on when its client leaves (dav::operation::finishes_without_client).
-        bool runs_on = operation_running_ && operation_outlives_client_ && !server_closed_;
-        if (!runs_on) record_unanswered();
+        if (!runner_.close(server_closed_)) record_unanswered();
         phase_ = phase::closed;
-        interims_.cancel();
-        hold_.cancel();
-        if (!runs_on) stop_source_.request_stop(); // a running operation stops at its next clean point
-        upload_.reset();
-        pending_work_ = nullptr;
-        held_work_ = nullptr;
-        claims_.release(); // a request waiting for its claims leaves the queue
+        stop_source_.request_stop(); // a streamed body's producer stops at its next clean point
+        in_.upload.reset(); // a pending upload file is discarded: nothing half-written becomes visible
         error_code ignored;
         lowest().socket().shutdown(tcp::socket::shutdown_both, ignored);
         lowest().close();
@@ -554,28 +411,16 @@ private:
     Stream stream_;
     shared_state& state_;
     beast::flat_buffer buffer_;
-    interim_sender<Stream> interims_;
-    request_hold hold_;
+    request_runner<session, Stream> runner_;
     std::optional<test_hooks> hooks_;
-    std::function<dav::outcome()> held_work_;    ///< test hooks: carried out when the hold ends
-    std::function<dav::outcome()> pending_work_; ///< waiting for its path claims
-    locks::path_locks::hold claims_;
-    std::stop_source stop_source_{std::nostopstate};
+    std::stop_source stop_source_{std::nostopstate}; ///< stops a streamed body's producer
 
-    // On the heap, one request at a time: an idle keep-alive connection carries none of them.
-    std::unique_ptr<http::request_parser<http::empty_body>> header_parser_;
-    std::unique_ptr<http::request_parser<http::string_body>> body_parser_;
-    std::unique_ptr<http::request_parser<fd_sink_body>> upload_parser_;
-    std::optional<dav::upload> upload_;
-    dav::request request_;
-    std::optional<dav::reply> final_;
+    incoming_request in_;
 
     phase phase_ = phase::reading_header;
     bool watching_ = false;
     std::shared_ptr<dav::body_pipe> streaming_; ///< the body being streamed, if one is
     bool resume_after_watch_ = false;
-    bool operation_running_ = false;         ///< on the file system pool now
-    bool operation_outlives_client_ = false; ///< it runs on if the client leaves
     bool closing_ = false, server_closed_ = false;
     bool keep_alive_ = true;
     bool is_head_ = false;

@@ -241,11 +241,15 @@ std::vector<sent> requests_in(std::string_view in) {
         p.header_limit(2048);
         p.body_limit(boost::none);
         p.eager(true);
+        bool whole = false;
         try {
-            if (!parse_one(p, in)) return out;
+            whole = parse_one(p, in);
         } catch (const std::length_error&) { // a trailer field of 64 KiB, more than Beast holds: the end
             return out;
         }
+        // A request whose body the stream cuts short may still be answered from its header alone
+        // (refused before its body is read): it counts, as a HEAD if it is one, and is the last.
+        if (!whole && !p.is_header_done()) return out;
         const auto& req = p.get();
         sent r{req.method() == http::verb::head};
         std::string codings;
@@ -261,7 +265,7 @@ std::vector<sent> requests_in(std::string_view in) {
             r.refuse |= r.close;
         }
         out.push_back(r);
-        if (!req.keep_alive() || r.close) return out;
+        if (!whole || !req.keep_alive() || r.close) return out;
     }
 }
 

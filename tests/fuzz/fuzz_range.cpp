@@ -1,5 +1,7 @@
-// Range headers: any answer must lie within the file.
+// Range headers: any answer must lie within the file. Content-Range and X-Update-Range (partial
+// updates): any span parsed from a PUT's Content-Range runs forwards; none may crash.
 #include "http/byte_range.hpp"
+#include "http/update_range.hpp"
 
 #include <cstdint>
 #include <cstdlib>
@@ -13,5 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
             (r.length == 0 || r.offset >= file_size || r.offset + r.length > file_size))
             std::abort();
     }
+    if (auto put = keepdav::http_util::parse_content_range(text);
+        put && (put->type != keepdav::http_util::update_range::kind::span || put->last < put->first))
+        std::abort();
+    (void)keepdav::http_util::parse_x_update_range(text);
     return 0;
 }

@@ -49,7 +49,7 @@ struct dav_fixture {
     dav::reply run(http::verb method, const std::string& target, std::initializer_list<std::pair<std::string, std::string>> headers = {},
                    std::string body = {}) {
         auto req = make(method, target, headers);
-        if (method != http::verb::put) req.body() = body;
+        if (method != http::verb::put && method != http::verb::patch) req.body() = body;
         return complete(dav::handle(req, ctx), req, body, [] {});
     }
 
@@ -66,7 +66,7 @@ struct dav_fixture {
         if (auto* up = std::get_if<dav::upload>(&result)) {
             meanwhile();
             REQUIRE(::write(up->file->fd(), body.data(), body.size()) == static_cast<ssize_t>(body.size()));
-            return dav::finish_put(*up, req.base(), ctx);
+            return complete(dav::finish_put(*up, req.base(), ctx), req, body, [] {});
         }
         auto& op = std::get<dav::operation>(result);
         std::stop_source stop;

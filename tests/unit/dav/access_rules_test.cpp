@@ -61,6 +61,7 @@ TEST_CASE("access decisions by method and tree") {
         {alice, "shared/a.txt", v::propfind, false, access_decision::allowed},
         {alice, "shared/a.txt", v::put, false, access_decision::forbidden},
         {alice, "shared/a.txt", v::proppatch, false, access_decision::forbidden},
+        {alice, "shared/a.txt", v::patch, false, access_decision::forbidden}, // a partial update writes
         {alice, "shared/a.txt", v::lock, false, access_decision::forbidden},
         {alice, "shared/inbox/a.txt", v::put, false, access_decision::allowed},
         {alice, "private", v::get, false, access_decision::not_found},

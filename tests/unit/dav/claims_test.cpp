@@ -20,7 +20,7 @@ request_header head(http::verb method, const char* target, const char* destinati
 } // namespace
 
 TEST_CASE("writing methods claim their target exclusively, reading methods claim nothing", "[dav][claims]") {
-    for (auto method : {http::verb::put, http::verb::delete_, http::verb::mkcol, http::verb::proppatch, http::verb::lock,
+    for (auto method : {http::verb::put, http::verb::patch, http::verb::delete_, http::verb::mkcol, http::verb::proppatch, http::verb::lock,
                         http::verb::unlock}) {
         auto claims = claims_for(head(method, "/a/b%20c/"), false, "example.org");
         REQUIRE(claims.size() == 1);

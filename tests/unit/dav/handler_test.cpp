@@ -301,7 +301,7 @@ TEST_CASE("LOCK on an unmapped URL creates an empty resource, and a depth-infini
 TEST_CASE("OPTIONS announces class 2 and the methods", "[unit][dav]") {
     fixture f;
     auto r = f.run(http::verb::options, "/");
-    CHECK(r.fields[http::field::dav] == "1, 2");
+    CHECK(r.fields[http::field::dav] == "1, 2, sabredav-partialupdate");
     CHECK(std::string(r.fields[http::field::allow]).find("PROPPATCH") != std::string::npos);
     CHECK(r.fields["MS-Author-Via"] == "DAV");
 }

@@ -1,0 +1,186 @@
+#pragma once
+// Carries out one request once it has been read: its path claims (locks/path_locks.hpp), a test hook's
+// hold, its work (dav::handle, or finishing a PUT), a long operation on the file system pool or under
+// a monitor (RFC 7240), and the 1xx that keep the client waiting meanwhile. It ends in one of two ways,
+// told to its owner (the session) once: a final response is due (no 1xx is in flight), or the
+// connection must close (a 1xx could not be written, Keepdav-Close-After).
+//
+// The owner provides what only it knows of the request, asked for when needed so that a request
+// answered at once (most of them) pays for none of it:
+//   std::vector<locks::path_claim> claims();
+//   interim_schedule::settings interim_settings();
+//   interim_sender<Stream>::content interim_content(std::shared_ptr<dav::operation_progress>, bool synthetic);
+//   bool wants_async();                                                // Prefer: respond-async
+//   dav::reply start_async(dav::operation, locks::path_locks::hold);   // its 202
+//   void on_waiting();            // the connection now waits: no read or write of the owner's is pending
+//   void on_final_due(dav::reply);
+//   void on_wait_broken(bool dropped);  // close: a 1xx failed, or a hook dropped the connection
+//   void on_outlived(http::status);     // an operation that outlived its closed connection ended
+//   bool closed(); executor(); write_timeout(); guarded(handler), shared_from_this(), weak_from_this()
+// and makes this class its friend (the completions reach the runner through the owner, which keeps both alive).
+#include "dav/handler.hpp"
+#include "server/interim_sender.hpp"
+#include "server/operation_runner.hpp"
+#include "server/request_hold.hpp"
+#include "server/shared_state.hpp"
+#include "server/test_hooks.hpp"
+
+#include <functional>
+#include <optional>
+#include <stop_token>
+
+namespace keepdav::server {
+
+template <class Owner, class Stream>
+class request_runner {
+public:
+    using work = std::function<dav::outcome()>;
+
+    request_runner(Owner& owner, Stream& stream, shared_state& state)
+        : owner_(owner), state_(state), interims_(stream), hold_(stream.get_executor()) {}
+
+    /** Carries out `work`, held first if `hooks` say so (--test-hooks). */
+    void run(work w, const std::optional<test_hooks>& hooks) {
+        if (hooks) return start_hold(std::move(w), *hooks);
+        carry_out(std::move(w));
+    }
+
+    /** True while the connection waits for this request (1xx may go out), until the final response is due. */
+    bool waiting() const { return waiting_; }
+    /** A 1xx is being written: the owner writes nothing else meanwhile. */
+    bool writing_interim() const { return interims_.writing(); }
+
+    /** The request was answered: a hook's drop is due no more. */
+    void answered() {
+        hold_.answered();
+        waiting_ = false;
+    }
+
+    /**
+     * The connection closes. An operation that finishes without its client (a MOVE, a DELETE) runs on
+     * unless `stop_all`; anything else stops at its next clean point. True when one runs on.
+     */
+    bool close(bool stop_all) {
+        bool runs_on = operation_running_ && outlives_client_ && !stop_all;
+        waiting_ = false;
+        interims_.cancel();
+        hold_.cancel();
+        if (!runs_on) stop_source_.request_stop();
+        pending_work_ = nullptr;
+        held_work_ = nullptr;
+        claims_.release(); // a request waiting for its claims leaves the queue
+        return runs_on;
+    }
+
+    /** The server aborts: an operation that outlived its client stops too. */
+    void stop_outliving() { stop_source_.request_stop(); }
+
+private:
+    /**
+     * Carries out a request (`work`: its checks and its change) once its path claims are granted —
+     * at once, unless a request on an overlapping path is between its own checks and change — so no
+     * other request's change on those paths comes between. While it waits, the connection waits as
+     * for an operation, 102s included.
+     */
+    void carry_out(work w) {
+        auto claims = owner_.claims();
+        if (claims.empty()) return run_work(std::move(w));
+        claims_ = state_.path_locks.acquire(std::move(claims), [weak = owner_.weak_from_this(), ex = interims_executor()] {
+            net::post(ex, [weak] {
+                if (auto self = weak.lock()) self->guarded([self] { self->runner_.on_claims_granted(); })();
+            });
+        });
+        if (claims_.granted_at_once()) return run_work(std::move(w));
+        pending_work_ = std::move(w);
+        if (waiting_) return; // already waiting (a test hook's hold), 1xx going
+        begin_waiting(std::make_shared<dav::operation_progress>(), owner_.interim_settings(), false);
+    }
+
+    void on_claims_granted() {
+        if (pending_work_) run_work(std::exchange(pending_work_, nullptr));
+    }
+
+    /** Runs a request's work now: a reply is due (or waits for the 1xx in flight), an operation goes to the pool. */
+    void run_work(work w) {
+        auto result = w();
+        if (auto* op = std::get_if<dav::operation>(&result); op && owner_.wants_async()) {
+            result = owner_.start_async(std::move(*op), std::move(claims_)); // RFC 7240 §4.1: 202 now
+        } else if (op) {
+            if (!waiting_) begin_waiting(op->progress, owner_.interim_settings(), false);
+            else interims_.follow(op->progress);
+            outlives_client_ = op->finishes_without_client;
+            operation_running_ = true;
+            return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
+                                 interims_executor(), [self = owner_.shared_from_this()](dav::reply r) mutable {
+                                     auto& runner = self->runner_;
+                                     runner.operation_running_ = false;
+                                     if (self->closed()) return self->on_outlived(r.status);
+                                     self->guarded([self, r = std::move(r)]() mutable { self->runner_.on_result(std::move(r)); })();
+                                 });
+        }
+        claims_.release(); // the change is made
+        on_result(std::move(std::get<dav::reply>(result)));
+    }
+
+    void on_result(dav::reply r) {
+        if (!waiting_) return due(std::move(r));
+        result_ = std::move(r);
+        interims_.operation_done();
+    }
+
+    void due(dav::reply r) {
+        waiting_ = false;
+        owner_.on_final_due(std::move(r));
+    }
+
+    /** The connection waits for a result while 1xx go out on the schedule's cadence. */
+    void begin_waiting(std::shared_ptr<dav::operation_progress> progress, const interim_schedule::settings& settings,
+                       bool synthetic) {
+        waiting_ = true;
+        stop_source_ = std::stop_source();
+        owner_.on_waiting();
+        auto self = owner_.shared_from_this();
+        interims_.start(settings, owner_.interim_content(std::move(progress), synthetic), owner_.write_timeout(), self,
+                        self->guarded([self](bool final_due) {
+                            auto& runner = self->runner_;
+                            if (final_due && runner.result_) return runner.due(*std::exchange(runner.result_, std::nullopt));
+                            runner.waiting_ = false;
+                            self->on_wait_broken(false);
+                        }));
+    }
+
+    /**
+     * --test-hooks: holds the request as its Keepdav-* headers ask, with 1xx responses shaped by
+     * them, then carries it out as usual.
+     */
+    void start_hold(work w, const test_hooks& hooks) {
+        held_work_ = std::move(w);
+        auto settings = shape_interims(hooks, owner_.interim_settings());
+        auto self = owner_.shared_from_this();
+        hold_.start(hooks, settings, self->guarded([self] {
+                        auto& runner = self->runner_;
+                        if (runner.waiting_) runner.carry_out(std::exchange(runner.held_work_, nullptr));
+                    }),
+                    self->guarded([self] {
+                        if (self->runner_.waiting_) self->on_wait_broken(true);
+                    }));
+        begin_waiting(std::make_shared<dav::operation_progress>(), settings, hooks.status_uri);
+    }
+
+    net::any_io_executor interims_executor() { return owner_.executor(); }
+
+    Owner& owner_;
+    shared_state& state_;
+    interim_sender<Stream> interims_;
+    request_hold hold_;
+    work held_work_;    ///< test hooks: carried out when the hold ends
+    work pending_work_; ///< waiting for its path claims
+    locks::path_locks::hold claims_;
+    std::stop_source stop_source_{std::nostopstate};
+    std::optional<dav::reply> result_; ///< ready while a 1xx is still in flight
+    bool waiting_ = false;
+    bool operation_running_ = false; ///< on the file system pool now
+    bool outlives_client_ = false;   ///< it runs on if the client leaves
+};
+
+} // namespace keepdav::server

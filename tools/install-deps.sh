@@ -5,6 +5,7 @@ packages=(
     cmake g++ make pkg-config
     libboost1.81-dev libboost-program-options1.81-dev
     libpugixml-dev libssl-dev libcrypt-dev libtomlplusplus-dev catch2
+    postgresql libpqxx-dev
     litmus curl python3 cadaver rclone davfs2 apache2-utils openssl
     clang libclang-rt-14-dev
     haproxy apache2 caddy nginx lighttpd varnish

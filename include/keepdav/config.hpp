@@ -133,6 +133,12 @@ struct server_config {
     std::filesystem::path state_dir;
     /** Resumable uploads (kept in state_dir) untouched this long are forgotten. */
     std::chrono::seconds upload_expiry{24 * 3600};
+    /**
+     * Empty: the lock table is this node's own (state_dir). A postgresql:// URL: the table, and the
+     * claims that make each write's checks and change one step, are shared with every node that names
+     * the same database (several nodes behind a balancer; see README, "Several nodes").
+     */
+    std::string lock_store;
     /** Granted when a LOCK names no Timeout. */
     std::chrono::seconds default_lock_timeout{3600};
     /** The longest lock granted ("Infinite" included); zero: no cap. */

@@ -161,6 +161,7 @@ option_set::option_set()
          "Thumbs.db, desktop.ini) out of the share: never listed or served, a PUT or MKCOL of it succeeds "
          "without storing anything (default: off)");
     add_service_options(settings, o.service);
+    add_cluster_options(settings, o.cluster);
     all.add(command_only).add(settings);
 }
 
@@ -192,6 +193,7 @@ server_config to_config(option_set& o, const po::variables_map& vm) {
     // No --listen: main() adds systemd's sockets, or else 127.0.0.1:8080.
     for (const auto& l : listen) config.listen.push_back(parse_listen(l));
     apply_service_options(o.service, config);
+    apply_cluster_options(o.cluster, config);
     if (config.max_login_failures > 1000000) throw po::error("--max-login-failures must be 0 to 1000000");
     if (!o.metrics_listen.empty()) {
         config.metrics_listen = parse_listen(o.metrics_listen, "--metrics-listen");

@@ -1,6 +1,7 @@
 #pragma once
 // keepdav's settings as boost::program_options options: the one list the command line, the
 // configuration file (keys are the long option names) and --check-config all read.
+#include "cli/cluster_options.hpp"
 #include "cli/service_options.hpp"
 
 #include <keepdav/config.hpp>
@@ -41,6 +42,7 @@ struct option_set {
     bool no_infinity = false, no_processing = false, verbose = false, check_config = false;
     std::string config_file;
     service_options service;    ///< --prefix, --socket-mode, --version
+    cluster_options cluster;    ///< --lock-store
     std::string metrics_listen; ///< HOST:PORT
 };
 

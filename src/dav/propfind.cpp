@@ -380,6 +380,17 @@ void stream_listing(const listing& job, body_pipe& pipe, std::stop_token stop) {
 
 } // namespace
 
+namespace {
+
+bool asks_lockdiscovery(const xml::propfind_body& body) {
+    if (body.type == xml::propfind_body::kind::allprop) return true;
+    if (body.type != xml::propfind_body::kind::prop) return false;
+    return std::any_of(body.props.begin(), body.props.end(),
+                       [](const xml::qname& n) { return n.ns == "DAV:" && n.local == "lockdiscovery"; });
+}
+
+} // namespace
+
 outcome handle_propfind(const request& req, const context& ctx, const resource_path& path) {
     std::string what = "PROPFIND /" + path.rel;
     // RFC 4918 §9.1: no Depth header means infinity.
@@ -392,6 +403,10 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
     auto info = ctx.tree.stat(path.rel);
     if (!info) return error_reply(status_logged(info.error(), path_role::target, what));
     if (auto refused = check_preconditions(req.base(), ctx, path.rel, {})) return std::move(*refused);
+    // DAV:lockdiscovery needs the lock table: when it is out of reach (a cluster's database), the
+    // request gets its 503 now (store_unavailable, dav/router.cpp) rather than a 207 cut short or one
+    // that says "no locks" untruly. A PROPFIND that does not ask for it goes on.
+    if (ctx.locks && asks_lockdiscovery(*body)) ctx.locks->covering(path.rel, locks::clock::now());
 
     if (*d == depth::zero || !info->is_directory()) {
         spool out(ctx.config.spool_dir.string());

@@ -1,6 +1,7 @@
 // The one entry of the protocol: the rules every method obeys (a target that parses, reserved names,
 // a read-only server, open-file caches dropped before a change, conditional reads), then the
 // method's own handler.
+#include "locks/lock_store.hpp"
 #include "dav/access_rules.hpp"
 #include "dav/methods.hpp"
 #include "dav/os_litter.hpp"
@@ -40,9 +41,7 @@ std::optional<reply> refuse_by_access(http::verb method, const std::string& rel,
     return error_reply(http::status::forbidden, "not allowed for this user");
 }
 
-} // namespace
-
-outcome handle(const request& req, const context& ctx) {
+outcome route(const request& req, const context& ctx) {
     // RFC 9110 §9.3.7: "OPTIONS *" asks about the server as a whole, not a resource.
     if (req.method() == http::verb::options && req.target() == "*") return handle_options(req, ctx, resource_path{});
     auto path = parse_target(req.target(), ctx.config.path_prefix);
@@ -96,6 +95,19 @@ outcome handle(const request& req, const context& ctx) {
         return refuse_method(http::status::method_not_allowed, std::string(req.method_string()) + " is not supported here");
     // RFC 9110 §15.6.2: a method the server does not recognise is 501.
     default: return refuse_method(http::status::not_implemented, "unknown method " + std::string(req.method_string()));
+    }
+}
+
+} // namespace
+
+outcome handle(const request& req, const context& ctx) {
+    try {
+        return route(req, ctx);
+    } catch (const locks::store_unavailable& e) {
+        // The lock table (a cluster's database) is out of reach: nothing that needs it is done
+        // unchecked. RFC 9110 §15.6.4: 503 with Retry-After (error_reply), for a moment's outage.
+        log::error(std::string(req.method_string()) + " " + std::string(req.target()) + ": 503 (lock table: " + e.what() + ")");
+        return error_reply(http::status::service_unavailable, "the lock table is unreachable; try again");
     }
 }
 

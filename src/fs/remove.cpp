@@ -3,7 +3,10 @@
 #include <cerrno>
 #include <vector>
 
+#include <ctime>
+
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace keepdav::fs {
@@ -100,11 +103,15 @@ error_code remove_tree(const tree& t, std::string_view rel, walk_control& contro
     return {};
 }
 
-std::size_t remove_leftovers(const tree& t, std::stop_token stop) {
+std::size_t remove_leftovers(const tree& t, std::stop_token stop, std::chrono::seconds min_age) {
     std::size_t removed = 0;
     walk_visitor visitor;
+    auto cutoff = ::time(nullptr) - min_age.count();
     visitor.member = [&](const walk_entry& e) {
         if (!is_internal_name(e.name)) return walk_step::next;
+        struct stat st {};
+        if (min_age.count() > 0 && (::fstatat(e.dir_fd, e.name.data(), &st, AT_SYMLINK_NOFOLLOW) != 0 || st.st_mtime > cutoff))
+            return walk_step::skip;
         if (::unlinkat(e.dir_fd, e.name.data(), 0) == 0) ++removed;
         return walk_step::skip; // an internal name is never a collection to go into
     };

@@ -5,6 +5,7 @@
 // system call of its own.
 #include "fs/walk.hpp"
 
+#include <chrono>
 #include <optional>
 
 namespace keepdav::fs {
@@ -37,9 +38,10 @@ error_code remove_tree(const tree& t, std::string_view rel, walk_control& contro
 /**
  * Removes keepdav's own temporary files (internal names) left anywhere in the tree by a crash, and
  * answers how many it removed. Files being written by this process are never named, so it is safe
- * to run while serving.
+ * to run while serving. With `min_age`, only those unchanged for that long: on a tree that several
+ * nodes share, a younger one may be another node's upload in progress.
  */
-std::size_t remove_leftovers(const tree& t, std::stop_token stop);
+std::size_t remove_leftovers(const tree& t, std::stop_token stop, std::chrono::seconds min_age = {});
 
 /** Removes the entry `at` names, which must not be a directory (a file, a symlink). */
 error_code remove_file(const parent_ref& at);

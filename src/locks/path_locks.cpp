@@ -42,19 +42,51 @@ path_locks::hold path_locks::acquire(std::vector<path_claim> claims, grant_handl
             seam_(path, go_on);
         };
     std::unique_lock lock(mutex_);
-    auto it = entries_.insert(entries_.end(), entry{std::move(claims), std::move(on_grant)});
+    auto it = entries_.insert(entries_.end(), entry{std::move(claims), std::move(on_grant), false, nullptr});
     it->granted = !conflicts_before(it);
-    // Granted at once: the caller goes on without its handler, unless the test seam holds it.
+    // Granted at once: the caller goes on without its handler, unless the test seam holds it or the
+    // other nodes' claims are still to take.
     grant_handler granted_now;
-    if (it->granted) granted_now = std::exchange(it->on_grant, nullptr);
-    hold h(this, it, it->granted && !seam_);
+    if (it->granted) granted_now = granted(*it);
+    bool at_once = it->granted && !seam_ && !remote_;
+    hold h(this, it, at_once);
     lock.unlock();
-    if (seam_ && granted_now) granted_now(); // outside the mutex, as in release
+    if (!at_once && granted_now) granted_now(); // outside the mutex, as in release
     return h;
+}
+
+path_locks::grant_handler path_locks::granted(entry& e) {
+    auto on_grant = std::exchange(e.on_grant, nullptr);
+    if (!remote_) return on_grant;
+    auto slot = e.remote = std::make_shared<remote_slot>();
+    return [remote = remote_, claims = e.claims, slot, on_grant = std::move(on_grant)]() mutable {
+        remote->take(std::move(claims), [slot, on_grant = std::move(on_grant)](remote_claims::held held) {
+            {
+                std::lock_guard lock(slot->mutex);
+                if (slot->gone) return; // destroying `held` gives the claims back
+                slot->held = std::move(held);
+            }
+            if (on_grant) on_grant();
+        });
+    };
 }
 
 void path_locks::release(std::list<entry>::iterator it) {
     std::vector<grant_handler> now_granted;
+    std::shared_ptr<remote_slot> remote;
+    {
+        std::lock_guard lock(mutex_);
+        remote = it->remote;
+    }
+    if (remote) {
+        // The other nodes' claims go first, so a local request granted next finds them free there.
+        remote_claims::held held;
+        {
+            std::lock_guard lock(remote->mutex);
+            remote->gone = true;
+            held = std::move(remote->held);
+        }
+    }
     {
         std::lock_guard lock(mutex_);
         entries_.erase(it);
@@ -63,7 +95,7 @@ void path_locks::release(std::list<entry>::iterator it) {
         for (auto waiting = entries_.begin(); waiting != entries_.end(); ++waiting) {
             if (waiting->granted || conflicts_before(waiting)) continue;
             waiting->granted = true;
-            now_granted.push_back(std::move(waiting->on_grant));
+            now_granted.push_back(granted(*waiting));
         }
     }
     // Outside the mutex: a handler may acquire or release (its own request's next step).

@@ -11,6 +11,9 @@
 //   no deadlock), in arrival order: it is granted when it conflicts with nothing granted or queued
 //   before it (no starvation). Requests on unrelated paths never wait for each other.
 // - Granted claims are released when the change is made; waiting ones when their request goes away.
+// - Several nodes (a cluster): once granted here, a request also takes its claims for the other nodes
+//   (remote_claims, the database's advisory locks: see README, "Several nodes") before it goes on,
+//   and gives those back before these.
 #include <functional>
 #include <list>
 #include <memory>
@@ -30,6 +33,18 @@ struct path_claim {
 /** True when the two claims cannot be held at once. */
 bool claims_conflict(const path_claim& a, const path_claim& b);
 
+/**
+ * The cross-node half of the claims: what every other node must respect. `take` may block, so it runs
+ * elsewhere and calls `done` when the claims are held there, with what releases them when destroyed
+ * (null when the take failed: the store is then unavailable, and the request's checks answer 503).
+ */
+class remote_claims {
+public:
+    virtual ~remote_claims() = default;
+    using held = std::shared_ptr<void>;
+    virtual void take(std::vector<path_claim> claims, std::function<void(held)> done) = 0;
+};
+
 class path_locks {
     struct entry;
 
@@ -42,7 +57,8 @@ public:
      */
     using grant_seam = std::function<void(std::string_view path, grant_handler go_on)>;
 
-    explicit path_locks(grant_seam seam = {}) : seam_(std::move(seam)) {}
+    explicit path_locks(grant_seam seam = {}, std::shared_ptr<remote_claims> remote = {})
+        : seam_(std::move(seam)), remote_(std::move(remote)) {}
 
     /** A request's place in the table: held or waiting until destroyed (or released). */
     class hold {
@@ -76,11 +92,21 @@ public:
     std::size_t size() const;
 
 private:
+    /** A request's claims on the other nodes: taken after the local grant, maybe after the request left. */
+    struct remote_slot {
+        std::mutex mutex;
+        bool gone = false; ///< the request released its hold: what a late take brings is given back
+        remote_claims::held held;
+    };
     struct entry {
         std::vector<path_claim> claims;
         grant_handler on_grant;
         bool granted = false;
+        std::shared_ptr<remote_slot> remote;
     };
+
+    /** The handler to call now that `e` is granted here: with remote claims, one that takes them first. */
+    grant_handler granted(entry& e);
 
     bool conflicts_before(std::list<entry>::iterator it) const;
     void release(std::list<entry>::iterator it);
@@ -88,6 +114,7 @@ private:
     mutable std::mutex mutex_;
     std::list<entry> entries_; ///< in arrival order, granted and waiting alike
     const grant_seam seam_;
+    const std::shared_ptr<remote_claims> remote_;
 };
 
 } // namespace keepdav::locks

@@ -3,7 +3,9 @@
 #include "dav/target.hpp"
 #include "http/prefer.hpp"
 #include "log.hpp"
+#include "server/monitor_mirror.hpp"
 #include "server/operation_runner.hpp"
+#include "locks/lock_store.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/beast/http/field.hpp>
@@ -14,14 +16,43 @@ namespace {
 
 constexpr std::string_view monitor_methods = "GET, HEAD, DELETE, OPTIONS";
 
-dav::reply report_reply(http::status status, const monitor& m) {
+dav::reply json_reply(http::status status, std::string json) {
     dav::reply r;
     r.status = status;
     r.fields.set(http::field::content_type, "application/json");
     // A report is true only now: no cache may answer the next poll with it (RFC 9111 §5.2.2.5).
     r.fields.set(http::field::cache_control, "no-store");
-    r.body = monitor_json(m.report(monitor::clock::now())) + "\n";
+    r.body = std::move(json) + "\n";
     return r;
+}
+
+dav::reply report_reply(http::status status, const monitor& m) {
+    return json_reply(status, monitor_json(m.report(monitor::clock::now())));
+}
+
+/** A monitor of an operation that runs, or ran, on another node of the cluster. */
+dav::reply serve_mirrored(http::verb method, std::string_view id, std::string_view user, monitor_mirror& mirror) {
+    try {
+        auto found = mirror.find(id, user);
+        if (!found) return dav::error_reply(http::status::not_found, "no such operation (monitors are kept a while after their operation ends)");
+        if (method != http::verb::delete_) return json_reply(http::status::ok, std::move(found->json));
+        if (!found->ended && !found->cancellable)
+            return dav::error_reply(http::status::conflict,
+                                    "a MOVE runs to its end: stopped half way it would be split between source and destination");
+        if (!found->ended && mirror.request_cancel(id, user)) {
+            log::info("operation " + std::string(id) + ": cancel requested for the node that runs it");
+            // The report is the last one published; the running node sees the request within moments.
+            auto json = std::move(found->json);
+            if (auto at = json.find("\"cancel_requested\":false"); at != std::string::npos)
+                json.replace(at, 24, "\"cancel_requested\":true");
+            return json_reply(http::status::accepted, std::move(json));
+        }
+        mirror.forgotten(std::string(id));
+        return dav::empty_reply(http::status::no_content);
+    } catch (const locks::store_unavailable& e) {
+        log::error("monitor " + std::string(id) + ": 503 (" + e.what() + ")");
+        return dav::error_reply(http::status::service_unavailable, "the cluster's database is unreachable; try again");
+    }
 }
 
 } // namespace
@@ -42,6 +73,7 @@ dav::reply serve_monitor(http::verb method, std::string_view id, std::string_vie
         return r;
     }
     auto m = id.empty() ? nullptr : monitors.find(id, user);
+    if (!m && !id.empty() && monitors.mirror()) return serve_mirrored(method, id, user, *monitors.mirror());
     if (!m) return dav::error_reply(http::status::not_found, "no such operation (monitors are kept a while after their operation ends)");
     if (method != http::verb::delete_) return report_reply(http::status::ok, *m);
     switch (m->cancel()) {

@@ -83,17 +83,7 @@ void instance::start() {
         log::debug("descriptor limit " + std::to_string(nofile) + ": at most " +
                    std::to_string(im.config.max_connections) + " connections at once");
     }
-    std::unique_ptr<locks::lock_store> lock_table;
-    if (im.config.state_dir.empty()) {
-        lock_table = std::make_unique<locks::lock_store>();
-    } else {
-        std::error_code ec;
-        std::filesystem::create_directories(im.config.state_dir, ec);
-        if (ec) throw std::runtime_error("cannot create the state directory " + im.config.state_dir.string() + ": " + ec.message());
-        // One lock table per served tree, so servers of different trees can share a state directory.
-        auto name = "locks-" + std::to_string(std::hash<std::string>{}(tree->root_path().string())) + ".tsv";
-        lock_table = std::make_unique<locks::lock_store>(im.config.state_dir / name);
-    }
+    auto lock_table = server::open_lock_table(im.config, tree->root_path());
     std::unique_ptr<server::transcript_log> transcript;
     if (!im.config.transcript.empty()) transcript = std::make_unique<server::transcript_log>(im.config.transcript);
     im.state = std::make_unique<server::shared_state>(im.config, std::move(*tree), fs_threads, std::move(lock_table),
@@ -105,6 +95,7 @@ void instance::start() {
                                                                         im.config.max_put_bytes);
         if (auto n = im.state->uploads->store.sweep()) log::info(std::to_string(n) + " expired resumable uploads removed");
     }
+    im.state->monitors.mirror_to(server::open_monitor_mirror(im.config));
     if (!im.config.access_log.empty()) im.state->access_log = std::make_unique<server::line_file>(im.config.access_log);
     if (!im.config.auth_file.empty() || !im.config.users.empty() || im.config.anonymous != access_level::none) {
         auto users = server::users_table::build(im.config, {&im.state->tree, im.state->locks.get(), nullptr});
@@ -177,9 +168,11 @@ void instance::start() {
         auto host = ep.address().is_v6() ? "[" + ep.address().to_string() + "]" : ep.address().to_string();
         log::info("metrics on " + host + ":" + std::to_string(ep.port()) + " (GET /metrics)");
     }
-    // Crash leftovers (only where a file system has no O_TMPFILE) go in the background.
-    net::post(im.state->fs_pool, [state = im.state.get(), stop = im.sweep.get_token()] {
-        if (auto n = fs::remove_leftovers(state->tree, stop))
+    // Crash leftovers (only where a file system has no O_TMPFILE) go in the background. On a tree
+    // that other nodes serve too (a shared lock table says so), an hour old at least.
+    auto min_age = std::chrono::seconds(im.config.lock_store.empty() ? 0 : 3600);
+    net::post(im.state->fs_pool, [state = im.state.get(), stop = im.sweep.get_token(), min_age] {
+        if (auto n = fs::remove_leftovers(state->tree, stop, min_age))
             log::info("removed " + std::to_string(n) + " temporary file(s) left by an earlier run");
     });
     for (auto* context : contexts)

@@ -2,6 +2,7 @@
 
 #include "fs/io.hpp"
 #include "json.hpp"
+#include "server/monitor_mirror.hpp"
 
 #include <boost/uuid/random_generator.hpp>
 #include <boost/uuid/uuid_io.hpp>
@@ -122,10 +123,13 @@ std::shared_ptr<monitor> operation_monitors::open(std::string owner, std::string
     auto now = clock::now();
     auto m = std::make_shared<monitor>(boost::uuids::to_string(generate()), std::move(owner), std::move(operation),
                                        std::move(progress), cancellable, now);
-    std::lock_guard lock(mutex_);
-    expire(now);
-    monitors_.emplace(m->id(), m);
-    ++running_;
+    {
+        std::lock_guard lock(mutex_);
+        expire(now);
+        monitors_.emplace(m->id(), m);
+        ++running_;
+    }
+    if (mirror_) mirror_->opened(m);
     return m;
 }
 
@@ -147,8 +151,11 @@ std::shared_ptr<monitor> operation_monitors::find(std::string_view id, std::stri
 }
 
 void operation_monitors::forget(const std::string& id) {
-    std::lock_guard lock(mutex_);
-    monitors_.erase(id);
+    {
+        std::lock_guard lock(mutex_);
+        monitors_.erase(id);
+    }
+    if (mirror_) mirror_->forgotten(id);
 }
 
 std::size_t operation_monitors::running() {

@@ -1,7 +1,7 @@
 #pragma once
 // Asynchronous operations (RFC 7240 `Prefer: respond-async`): a COPY, MOVE or DELETE answered 202 at
 // once runs on without its connection, and a monitor reports how far it has come and, at its end, how
-// it ended. Monitors live in memory (a restart forgets them, as it stops their operations), each for
+// it ended. Several nodes mirror them in their database (monitor_mirror.hpp). Monitors live in memory (a restart forgets them, as it stops their operations), each for
 // its owner alone, and are forgotten a while after their operation ends.
 #include "dav/progress.hpp"
 #include "dav/reply.hpp"
@@ -88,6 +88,8 @@ private:
     bool multistatus_truncated_ = false;
 };
 
+class monitor_mirror;
+
 /** Every monitor of one server. Thread-safe. */
 class operation_monitors {
 public:
@@ -95,6 +97,11 @@ public:
 
     /** `keep`: how long a monitor outlives its operation. */
     explicit operation_monitors(std::chrono::milliseconds keep) : keep_(keep) {}
+
+    /** Several nodes: every monitor opened here is mirrored there too (set once, before serving). */
+    void mirror_to(std::shared_ptr<monitor_mirror> mirror) { mirror_ = std::move(mirror); }
+    /** Null for a node on its own. */
+    monitor_mirror* mirror() const { return mirror_.get(); }
 
     /** A new monitor with a fresh, unguessable id, for an operation about to start. */
     std::shared_ptr<monitor> open(std::string owner, std::string operation,
@@ -115,6 +122,7 @@ public:
 private:
     void expire(clock::time_point now); ///< with mutex_ held
     const std::chrono::milliseconds keep_;
+    std::shared_ptr<monitor_mirror> mirror_;
     std::mutex mutex_;
     std::condition_variable idle_;
     std::map<std::string, std::shared_ptr<monitor>, std::less<>> monitors_;

@@ -1,5 +1,6 @@
 #include "server/operation_runner.hpp"
 
+#include "locks/lock_store.hpp"
 #include "log.hpp"
 
 #include <atomic>
@@ -25,6 +26,9 @@ dav::reply run_to_reply(dav::operation& op, std::stop_token stop) {
     dav::reply r;
     try {
         r = op.run(context);
+    } catch (const locks::store_unavailable& e) {
+        log::error(op.description + ": 503 (lock table: " + std::string(e.what()) + ")");
+        r = dav::error_reply(http::status::service_unavailable, "the lock table is unreachable; try again");
     } catch (const std::exception& e) {
         log::error(op.description + ": operation failed: " + e.what());
         r = dav::error_reply(http::status::internal_server_error, "internal error");

@@ -8,6 +8,7 @@
 #include "net.hpp"
 #include "server/interim_policy.hpp"
 #include "server/line_file.hpp"
+#include "server/lock_tables.hpp"
 #include "server/metrics.hpp"
 #include "server/operation_monitors.hpp"
 #include "server/password_checks.hpp"
@@ -40,7 +41,7 @@ struct shared_state {
                  std::unique_ptr<transcript_log> transcript_file)
         : config(std::move(cfg)), tree(std::move(t)), policy(config), proxies(config.trusted_proxies),
           public_url(config.public_url.empty() ? std::nullopt : parse_public_url(config.public_url)),
-          locks(std::move(lock_table)), path_locks(config.claims_held_hook), monitors(config.monitor_keep),
+          locks(std::move(lock_table)), path_locks(config.claims_held_hook, open_remote_claims(config)), monitors(config.monitor_keep),
           transcript(std::move(transcript_file)), fs_pool(fs_threads) {}
 
     const server_config config;

@@ -1,6 +1,7 @@
 #include "server/users.hpp"
 
 #include "fs/tree_ops.hpp"
+#include "server/lock_tables.hpp"
 
 namespace keepdav::server {
 
@@ -17,11 +18,11 @@ boost::system::result<space, std::string> open_space(const server_config& config
     if (!tree) return "cannot serve " + root.string() + ": " + tree.error().message();
     auto info = fs::stat_fd(tree->root_fd());
     if (!info || !info->is_directory()) return "cannot serve " + root.string() + ": not a directory";
-    auto s = std::make_shared<own_space>(own_space{std::move(*tree), std::make_unique<locks::lock_store>()});
-    if (!config.state_dir.empty()) {
-        // The same naming as the server's own table (instance.cpp): one file per served tree.
-        auto name = "locks-" + std::to_string(std::hash<std::string>{}(s->tree.root_path().string())) + ".tsv";
-        s->locks = std::make_unique<locks::lock_store>(config.state_dir / name);
+    auto s = std::make_shared<own_space>(own_space{std::move(*tree), nullptr});
+    try {
+        s->locks = open_lock_table(config, s->tree.root_path());
+    } catch (const std::exception& e) {
+        return std::string(e.what());
     }
     return space{&s->tree, s->locks.get(), s};
 }

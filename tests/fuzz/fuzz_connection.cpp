@@ -15,6 +15,7 @@
 // chunked, or any in HTTP/1.0, gets a 4xx/5xx, and nothing follows it if its framing is broken (final
 // coding not chunked, or HTTP/1.0) (RFC 9112 §6.1, §6.3). The server's memory: run with -rss_limit_mb.
 #include "fs/open_file_cache.hpp"
+#include "locks/file_lock_store.hpp"
 #include "log.hpp"
 #include "server/session.hpp"
 #include "server/shared_state.hpp"
@@ -79,7 +80,7 @@ struct fixture {
         c.access_log_off = true;
         auto t = fs::tree::open_root(root);
         if (!t) fail("cannot open the root");
-        auto no_persistence = std::make_unique<locks::lock_store>();
+        auto no_persistence = std::make_unique<locks::file_lock_store>();
         state = std::make_unique<server::shared_state>(c, std::move(*t), 1, std::move(no_persistence), nullptr);
     }
 

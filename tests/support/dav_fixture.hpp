@@ -2,7 +2,7 @@
 // What dav::handle needs, on a temporary tree, as the server would hand it over; and a request run to
 // its reply as the server runs it (PUT bodies, operations, streamed bodies), for the unit tests of dav/.
 #include "dav/handler.hpp"
-#include "locks/lock_store.hpp"
+#include "locks/file_lock_store.hpp"
 #include "support/drained_body.hpp"
 #include "support/temp_tree.hpp"
 
@@ -31,7 +31,7 @@ struct dav_fixture {
         return c;
     }();
     fs::tree tree = fs::tree::open_root(dir.path()).value();
-    locks::lock_store lock_table;
+    locks::file_lock_store lock_table;
     dav::context ctx{tree, config, false, &lock_table};
 
     static dav::request make(http::verb method, const std::string& target,

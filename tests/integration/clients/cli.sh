@@ -23,6 +23,8 @@ expect_usage_error --root "$root" --listen 127.0.0.1:99999
 expect_usage_error --root "$root" --processing-interval abc
 expect_usage_error --root "$root" --processing-interval -1
 expect_usage_error --root "$root" --no-processing-for '('
+expect_usage_error --root "$root" --lock-store mysql://db/keepdav
+expect_usage_error --root "$root" --lock-store "postgresql://db/keepdav extra"
 expect_usage_error --listen 127.0.0.1:0
 expect_usage_error --root "$root" --max-login-failures 2000000
 expect_usage_error --root "$root" --max-login-failures many

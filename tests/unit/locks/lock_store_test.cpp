@@ -1,6 +1,6 @@
 // The lock table: conflicts between exclusive and shared locks, depth, timeouts with a fixed clock,
 // refresh, release, and persistence across a restart.
-#include "locks/lock_store.hpp"
+#include "locks/file_lock_store.hpp"
 #include "support/temp_tree.hpp"
 
 #include <catch2/catch.hpp>
@@ -8,6 +8,7 @@
 #include <fstream>
 
 using lock_clock = keepdav::locks::clock;
+using keepdav::locks::file_lock_store;
 using keepdav::locks::lock_store;
 using namespace std::chrono_literals;
 
@@ -24,7 +25,7 @@ lock_store::request shared(std::string root, bool infinite = true) { return {std
 } // namespace
 
 TEST_CASE("an exclusive lock excludes any other lock on the same resource", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     auto first = store.acquire(exclusive("a"), t0);
     REQUIRE(first.granted);
     CHECK(first.granted->token.starts_with("urn:uuid:"));
@@ -35,7 +36,7 @@ TEST_CASE("an exclusive lock excludes any other lock on the same resource", "[un
 }
 
 TEST_CASE("shared locks coexist, and exclude an exclusive one", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     REQUIRE(store.acquire(shared("a"), t0).granted);
     REQUIRE(store.acquire(shared("a"), t0).granted);
     CHECK_FALSE(store.acquire(exclusive("a"), t0).granted);
@@ -43,7 +44,7 @@ TEST_CASE("shared locks coexist, and exclude an exclusive one", "[unit][locks]")
 }
 
 TEST_CASE("a depth-infinity lock covers members, and a depth-0 lock does not", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     REQUIRE(store.acquire(exclusive("dir", true), t0).granted);
     REQUIRE(store.acquire(exclusive("other", false), t0).granted);
     CHECK(store.covering("dir/sub/file", t0).size() == 1);
@@ -58,7 +59,7 @@ TEST_CASE("a depth-infinity lock covers members, and a depth-0 lock does not", "
 }
 
 TEST_CASE("locks expire at their timeout and can be refreshed", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     auto l = store.acquire(exclusive("a", true, 60s), t0).granted;
     REQUIRE(l);
     CHECK(store.find(l->token, t0 + 59s));
@@ -75,7 +76,7 @@ TEST_CASE("locks expire at their timeout and can be refreshed", "[unit][locks]")
 }
 
 TEST_CASE("a zero timeout is an infinite lock", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     auto l = store.acquire(exclusive("a", true, 0s), t0).granted;
     REQUIRE(l);
     CHECK(l->expires == lock_clock::time_point::max());
@@ -83,7 +84,7 @@ TEST_CASE("a zero timeout is an infinite lock", "[unit][locks]") {
 }
 
 TEST_CASE("release and remove_within drop locks", "[unit][locks]") {
-    lock_store store;
+    file_lock_store store;
     auto a = store.acquire(exclusive("x/a"), t0).granted;
     auto b = store.acquire(exclusive("x/b/c"), t0).granted;
     auto c = store.acquire(exclusive("y"), t0).granted;
@@ -101,13 +102,13 @@ TEST_CASE("locks survive a restart, owner XML and all", "[unit][locks]") {
     auto file = dir.path() / "locks.tsv";
     std::string token;
     {
-        lock_store store(file);
+        file_lock_store store(file);
         auto l = store.acquire({"a b/c\td", true, true, "<D:owner xmlns:D=\"DAV:\">line1\nline2\\</D:owner>", 0s}, lock_clock::now());
         REQUIRE(l.granted);
         token = l.granted->token;
         REQUIRE(store.acquire(exclusive("gone", true, 1s), lock_clock::now() - 10s).granted); // expired at load
     }
-    lock_store reloaded(file);
+    file_lock_store reloaded(file);
     auto l = reloaded.find(token, lock_clock::now());
     REQUIRE(l);
     CHECK(l->root == "a b/c\td");
@@ -121,7 +122,7 @@ TEST_CASE("a damaged lock table is ignored, not fatal", "[unit][locks]") {
     keepdav::test::temp_tree dir;
     auto file = dir.path() / "locks.tsv";
     std::ofstream(file) << "not a lock table\n\x01\x02";
-    lock_store store(file);
+    file_lock_store store(file);
     CHECK(store.covering("", lock_clock::now()).empty());
     CHECK(store.acquire(exclusive("a"), lock_clock::now()).granted);
 }

@@ -84,3 +84,55 @@ TEST_CASE("a hold can be moved, and releases once", "[locks][path]") {
     b.release();
     CHECK(table.size() == 0);
 }
+
+namespace {
+
+/** Remote claims a test completes by hand; what a take holds counts itself given back. */
+struct fake_remote : keepdav::locks::remote_claims {
+    std::vector<std::function<void(held)>> pending;
+    int given_back = 0;
+    void take(std::vector<path_claim>, std::function<void(held)> done) override { pending.push_back(std::move(done)); }
+    held token() {
+        return held(new int(0), [this](int* p) {
+            ++given_back;
+            delete p;
+        });
+    }
+};
+
+} // namespace
+
+TEST_CASE("with other nodes, a grant waits for their claims, and gives them back first", "[locks][path][cluster]") {
+    auto remote = std::make_shared<fake_remote>();
+    path_locks table({}, remote);
+    int granted = 0;
+    auto first = table.acquire({{"a", true}}, [&] { ++granted; });
+    CHECK_FALSE(first.granted_at_once());
+    REQUIRE(remote->pending.size() == 1);
+    CHECK(granted == 0);
+    remote->pending[0](remote->token());
+    CHECK(granted == 1);
+    // A local request on an overlapping path waits here before it asks the other nodes.
+    auto second = table.acquire({{"a/x", true}}, [&] { ++granted; });
+    CHECK(remote->pending.size() == 1);
+    first.release();
+    CHECK(remote->given_back == 1);
+    REQUIRE(remote->pending.size() == 2);
+    remote->pending[1](remote->token());
+    CHECK(granted == 2);
+    second.release();
+    CHECK(remote->given_back == 2);
+}
+
+TEST_CASE("claims taken on other nodes after their request left are given back at once", "[locks][path][cluster]") {
+    auto remote = std::make_shared<fake_remote>();
+    path_locks table({}, remote);
+    bool granted = false;
+    auto hold = table.acquire({{"a", true}}, [&] { granted = true; });
+    REQUIRE(remote->pending.size() == 1);
+    hold.release();
+    remote->pending[0](remote->token());
+    CHECK_FALSE(granted);
+    CHECK(remote->given_back == 1);
+    CHECK(table.size() == 0);
+}

@@ -1,5 +1,7 @@
 #include "server/identify.hpp"
 
+#include "locks/file_lock_store.hpp"
+
 #include "support/temp_tree.hpp"
 
 #include <catch2/catch.hpp>
@@ -29,7 +31,7 @@ TEST_CASE("identify: who a request is, by header, credentials and peer") {
     keepdav::test::temp_tree root;
     auto tree = fs::tree::open_root(root.path());
     REQUIRE(tree.has_value());
-    locks::lock_store locks;
+    locks::file_lock_store locks;
     server_config config;
     config.trusted_proxies = {"127.0.0.1"};
     config.auth_header = "X-Forwarded-User";

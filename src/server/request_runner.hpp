@@ -26,6 +26,7 @@
 #include "server/test_hooks.hpp"
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stop_token>
 
@@ -37,7 +38,7 @@ public:
     using work = std::function<dav::outcome()>;
 
     request_runner(Owner& owner, Stream& stream, shared_state& state)
-        : owner_(owner), state_(state), interims_(stream), hold_(stream.get_executor()) {}
+        : owner_(owner), state_(state), stream_(stream) {}
 
     /** Carries out `work`, held first if `hooks` say so (--test-hooks). */
     void run(work w, const std::optional<test_hooks>& hooks) {
@@ -48,11 +49,11 @@ public:
     /** True while the connection waits for this request (1xx may go out), until the final response is due. */
     bool waiting() const { return waiting_; }
     /** A 1xx is being written: the owner writes nothing else meanwhile. */
-    bool writing_interim() const { return interims_.writing(); }
+    bool writing_interim() const { return waits_ && waits_->interims.writing(); }
 
     /** The request was answered: a hook's drop is due no more. */
     void answered() {
-        hold_.answered();
+        if (waits_) waits_->hold.answered();
         waiting_ = false;
     }
 
@@ -63,8 +64,10 @@ public:
     bool close(bool stop_all) {
         bool runs_on = operation_running_ && outlives_client_ && !stop_all;
         waiting_ = false;
-        interims_.cancel();
-        hold_.cancel();
+        if (waits_) {
+            waits_->interims.cancel();
+            waits_->hold.cancel();
+        }
         if (!runs_on) stop_source_.request_stop();
         pending_work_ = nullptr;
         held_work_ = nullptr;
@@ -80,7 +83,7 @@ public:
     void interims_while_reading(const interim_schedule::settings& s, typename interim_sender<Stream>::content c) {
         auto self = owner_.shared_from_this();
         reading_ = true;
-        interims_.start(s, std::move(c), owner_.write_timeout(), self, self->guarded([self](bool ok) {
+        waits().interims.start(s, std::move(c), owner_.write_timeout(), self, self->guarded([self](bool ok) {
             auto& runner = self->runner_;
             runner.reading_ = false;
             if (!ok) return self->on_wait_broken(false);
@@ -93,7 +96,7 @@ public:
     void body_read(std::function<void()> then) {
         if (!reading_) return then();
         after_reading_ = std::move(then);
-        interims_.operation_done();
+        waits().interims.operation_done();
     }
 
     /** The server aborts: an operation that outlived its client stops too. */
@@ -109,7 +112,7 @@ private:
     void carry_out(work w) {
         auto claims = owner_.claims();
         if (claims.empty()) return run_work(std::move(w));
-        claims_ = state_.path_locks.acquire(std::move(claims), [weak = owner_.weak_from_this(), ex = interims_executor()] {
+        claims_ = state_.path_locks.acquire(std::move(claims), [weak = owner_.weak_from_this(), ex = owner_.executor()] {
             net::post(ex, [weak] {
                 if (auto self = weak.lock()) self->guarded([self] { self->runner_.on_claims_granted(); })();
             });
@@ -131,11 +134,11 @@ private:
             result = owner_.start_async(std::move(*op), std::move(claims_)); // RFC 7240 §4.1: 202 now
         } else if (op) {
             if (!waiting_) begin_waiting(op->progress, owner_.interim_settings(), false);
-            else interims_.follow(op->progress);
+            else waits().interims.follow(op->progress);
             outlives_client_ = op->finishes_without_client;
             operation_running_ = true;
             return run_operation(state_.fs_pool, std::move(*op), stop_source_.get_token(), std::move(claims_),
-                                 interims_executor(), [self = owner_.shared_from_this()](dav::reply r) mutable {
+                                 owner_.executor(), [self = owner_.shared_from_this()](dav::reply r) mutable {
                                      auto& runner = self->runner_;
                                      runner.operation_running_ = false;
                                      if (self->closed()) return self->on_outlived(r.status);
@@ -148,8 +151,8 @@ private:
 
     void on_result(dav::reply r) {
         if (!waiting_) return due(std::move(r));
-        result_ = std::move(r);
-        interims_.operation_done();
+        waits().result = std::move(r);
+        waits().interims.operation_done();
     }
 
     void due(dav::reply r) {
@@ -164,10 +167,11 @@ private:
         stop_source_ = std::stop_source();
         owner_.on_waiting();
         auto self = owner_.shared_from_this();
-        interims_.start(settings, owner_.interim_content(std::move(progress), synthetic), owner_.write_timeout(), self,
+        waits().interims.start(settings, owner_.interim_content(std::move(progress), synthetic), owner_.write_timeout(), self,
                         self->guarded([self](bool final_due) {
                             auto& runner = self->runner_;
-                            if (final_due && runner.result_) return runner.due(*std::exchange(runner.result_, std::nullopt));
+                            auto& result = runner.waits().result;
+                            if (final_due && result) return runner.due(*std::exchange(result, std::nullopt));
                             runner.waiting_ = false;
                             self->on_wait_broken(false);
                         }));
@@ -181,7 +185,7 @@ private:
         held_work_ = std::move(w);
         auto settings = shape_interims(hooks, owner_.interim_settings());
         auto self = owner_.shared_from_this();
-        hold_.start(hooks, settings, self->guarded([self] {
+        waits().hold.start(hooks, settings, self->guarded([self] {
                         auto& runner = self->runner_;
                         if (runner.waiting_) runner.carry_out(std::exchange(runner.held_work_, nullptr));
                     }),
@@ -191,17 +195,30 @@ private:
         begin_waiting(std::make_shared<dav::operation_progress>(), settings, hooks.status_uri);
     }
 
-    net::any_io_executor interims_executor() { return owner_.executor(); }
+    /**
+     * The timers and 1xx state of a wait, made the first time this connection waits and kept for its
+     * later requests (their handlers point into it): an idle connection, or one whose requests are
+     * all answered at once, carries none of it (about 630 bytes).
+     */
+    struct wait_parts {
+        interim_sender<Stream> interims;
+        request_hold hold;
+        std::optional<dav::reply> result; ///< ready while a 1xx is still in flight
+        explicit wait_parts(Stream& s) : interims(s), hold(s.get_executor()) {}
+    };
+    wait_parts& waits() {
+        if (!waits_) waits_ = std::make_unique<wait_parts>(stream_);
+        return *waits_;
+    }
 
     Owner& owner_;
     shared_state& state_;
-    interim_sender<Stream> interims_;
-    request_hold hold_;
+    Stream& stream_;
+    std::unique_ptr<wait_parts> waits_;
     work held_work_;    ///< test hooks: carried out when the hold ends
     work pending_work_; ///< waiting for its path claims
     locks::path_locks::hold claims_;
     std::stop_source stop_source_{std::nostopstate};
-    std::optional<dav::reply> result_; ///< ready while a 1xx is still in flight
     bool waiting_ = false;
     bool reading_ = false;                ///< 1xx go out while the body is read
     std::function<void()> after_reading_; ///< what follows the body once no 1xx is in flight

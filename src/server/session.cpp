@@ -6,6 +6,7 @@
 #include "http/date.hpp"
 #include "log.hpp"
 #include "server/admission.hpp"
+#include "server/connection_guard.hpp"
 #include "server/async_operations.hpp"
 #include "server/peer.hpp"
 #include "server/read_failure.hpp"
@@ -80,25 +81,27 @@ public:
         });
     }
 
-    /**
-     * Wraps a completion handler of this connection. Once the connection is closed, a completion
-     * does nothing (a read cancelled by a shutdown is no client error, and nothing is written to a
-     * closed socket). An exception thrown while serving it (a bug, a limit a library enforces by
-     * throwing, memory) is logged and closes this connection alone; the I/O thread and every other
-     * connection go on.
-     */
+    /** Wraps a completion handler of this connection (connection_guard.hpp). */
     template <class Handler>
     auto guarded(Handler handler) {
-        return [self = this->shared_from_this(), handler = std::move(handler)](auto&&... args) mutable {
-            if (self->phase_ == phase::closed) return;
-            try {
-                handler(std::forward<decltype(args)>(args)...);
-            } catch (const std::exception& e) {
-                self->contain(e.what());
-            } catch (...) {
-                self->contain("unknown exception");
-            }
-        };
+        return guard_completion(this->shared_from_this(), std::move(handler));
+    }
+
+    bool closed() const { return phase_ == phase::closed; }
+
+    /** An exception escaped while serving this connection: it closes, alone. */
+    void contain(const char* what) noexcept {
+        server_closed_ = true;
+        try {
+            log::error(who() + ": internal error (" + what + "); closing this connection");
+        } catch (...) {
+            // Out of memory for the log line: the close below matters more.
+        }
+        try {
+            do_close();
+        } catch (...) {
+            // Closing failed as well: the socket goes with the session.
+        }
     }
 
 private:
@@ -107,16 +110,6 @@ private:
 
     beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
     std::string who() const { return record_.summary().peer + ": " + record_.summary().method + " " + record_.summary().target; }
-
-    void contain(const char* what) {
-        log::error(who() + ": internal error (" + what + "); closing this connection");
-        server_closed_ = true;
-        try {
-            do_close();
-        } catch (...) {
-            // Closing failed as well: the socket goes with the session.
-        }
-    }
 
     void start() {
         if constexpr (tls_) {
@@ -335,7 +328,6 @@ private:
         do_close();
     }
 
-    bool closed() const { return phase_ == phase::closed; }
     net::any_io_executor executor() { return stream_.get_executor(); }
     std::chrono::steady_clock::duration write_timeout() const { return state_.config.write_timeout; }
 

@@ -62,11 +62,13 @@ servers=("keepdav=$kd_url")
 pids=("keepdav=$kd_pid")
 if [ -n "${BASELINE:-}" ]; then
     echo "building keepdav $BASELINE (Release) as keepdav-base..."
-    git -C "$repo" worktree add --detach "$work/baseline" "$BASELINE" >/dev/null 2>&1 || exit 1
-    cmake -S "$work/baseline" -B "$repo/build-baseline" -DCMAKE_BUILD_TYPE=Release -DKEEPDAV_TESTS=OFF >/dev/null &&
-        cmake --build "$repo/build-baseline" -j"$(nproc)" >/dev/null || exit 1
-    git -C "$repo" worktree remove --force "$work/baseline"
-    kd_bin=$repo/build-baseline/keepdav start_kd base_pid base_url
+    # A worktree kept beside the build (both ignored by git), so the next run builds only what changed.
+    base_src=$repo/build-baseline/src
+    if [ -d "$base_src" ]; then git -C "$base_src" checkout -q --detach "$BASELINE" || exit 1
+    else git -C "$repo" worktree add -q --detach "$base_src" "$BASELINE" || exit 1; fi
+    cmake -S "$base_src" -B "$repo/build-baseline/build" -DCMAKE_BUILD_TYPE=Release -DKEEPDAV_TESTS=OFF >/dev/null &&
+        cmake --build "$repo/build-baseline/build" -j"$(nproc)" >/dev/null || exit 1
+    kd_bin=$repo/build-baseline/build/keepdav start_kd base_pid base_url
     servers+=("keepdav-base=$base_url")
     pids+=("keepdav-base=$base_pid")
 fi

@@ -129,6 +129,13 @@ dav::resumable::limits resumable_request::limits() const {
     return {max_size, record_.id.empty() ? 0 : uploads_->store.seconds_left(record_.id)};
 }
 
+std::vector<locks::path_claim> resumable_request::claims(bool tls, std::string_view host, std::string_view prefix) const {
+    dav::request_header commit;
+    commit.method(http::verb::put);
+    commit.target(record_.target);
+    return dav::claims_for(commit, tls, host, prefix);
+}
+
 interim_schedule::settings resumable_request::interims(interim_schedule::settings policy, const dav::request_header& head) const {
     // Draft appendix: no 104 to a client that does not name our interop version.
     if (!speaks_draft_) policy.enabled = false;

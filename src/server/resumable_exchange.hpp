@@ -3,6 +3,7 @@
 // are resumable, the upload resources' URLs (a namespace of their own that no listing shows, like the
 // monitors'), one request per upload at a time (§4.6), and the 104 interim responses. The protocol's
 // decisions are dav/resumable's; the session only streams the body into the file this hands it.
+#include "dav/claims.hpp"
 #include "dav/resumable.hpp"
 #include "fs/upload_store.hpp"
 #include "net.hpp"
@@ -103,6 +104,11 @@ public:
      * 104's write resets the stream's deadline, so this keeps a stalled client from being kept alive by them.
      */
     std::chrono::steady_clock::duration read_time_left(std::chrono::steady_clock::duration body_timeout);
+    /**
+     * What the request claims of the namespace (locks/path_locks): the upload's target, as the PUT
+     * its commit is, so no other request's checks and change on that path come between the commit's.
+     */
+    std::vector<locks::path_claim> claims(bool tls, std::string_view host, std::string_view prefix) const;
     /** The body is in: the reply, or the commit (an operation). */
     dav::outcome finish(const dav::request_header& head, const dav::context& ctx);
 

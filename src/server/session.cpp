@@ -286,6 +286,7 @@ private:
 
     std::vector<locks::path_claim> claims() const {
         auto origin = request_origin_();
+        if (resumable_) return resumable_->claims(origin.https, origin.host, state_.config.path_prefix);
         return dav::claims_for(in_.head(), origin.https, origin.host, state_.config.path_prefix);
     }
 

@@ -65,10 +65,23 @@ path_locks::grant_handler path_locks::granted(entry& e) {
                 std::lock_guard lock(slot->mutex);
                 if (slot->gone) return; // destroying `held` gives the claims back
                 slot->held = std::move(held);
+                slot->taken = true;
             }
             if (on_grant) on_grant();
         });
     };
+}
+
+bool path_locks::hold::remote_failed() const {
+    if (!table_ || !table_->remote_) return false;
+    std::shared_ptr<remote_slot> slot;
+    {
+        std::lock_guard lock(table_->mutex_);
+        slot = it_->remote;
+    }
+    if (!slot) return false; // not granted here yet
+    std::lock_guard lock(slot->mutex);
+    return slot->taken && !slot->held;
 }
 
 void path_locks::release(std::list<entry>::iterator it) {

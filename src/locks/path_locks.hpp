@@ -71,6 +71,11 @@ public:
         void release();
         /** True when the claims were granted by acquire itself: the grant handler will never be called. */
         bool granted_at_once() const { return granted_at_once_; }
+        /**
+         * True when the claims were granted here but could not be taken on the other nodes (the
+         * database was out of reach): the request must not go on as if they were held.
+         */
+        bool remote_failed() const;
         explicit operator bool() const { return table_ != nullptr; }
 
     private:
@@ -95,7 +100,8 @@ private:
     /** A request's claims on the other nodes: taken after the local grant, maybe after the request left. */
     struct remote_slot {
         std::mutex mutex;
-        bool gone = false; ///< the request released its hold: what a late take brings is given back
+        bool gone = false;  ///< the request released its hold: what a late take brings is given back
+        bool taken = false; ///< the take has answered (held, or null: it failed)
         remote_claims::held held;
     };
     struct entry {

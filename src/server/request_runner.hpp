@@ -16,9 +16,10 @@
 //   void on_final_due(dav::reply);
 //   void on_wait_broken(bool dropped);  // close: a 1xx failed, or a hook dropped the connection
 //   void on_outlived(http::status);     // an operation that outlived its closed connection ended
-//   bool closed(); executor(); write_timeout(); guarded(handler), shared_from_this(), weak_from_this()
+//   bool closed(); std::string who(); executor(); write_timeout(); guarded(handler), shared_from_this(), weak_from_this()
 // and makes this class its friend (the completions reach the runner through the owner, which keeps both alive).
 #include "dav/handler.hpp"
+#include "log.hpp"
 #include "server/interim_sender.hpp"
 #include "server/operation_runner.hpp"
 #include "server/request_hold.hpp"
@@ -124,7 +125,16 @@ private:
     }
 
     void on_claims_granted() {
-        if (pending_work_) run_work(std::exchange(pending_work_, nullptr));
+        if (!pending_work_) return;
+        if (claims_.remote_failed()) {
+            // The other nodes' claims could not be taken (their database is out of reach): the
+            // request's checks and change would not be one step across nodes, so it is not done.
+            pending_work_ = nullptr;
+            claims_.release();
+            log::error(owner_.who() + ": 503 (the cross-node claims could not be taken)");
+            return on_result(dav::error_reply(http::status::service_unavailable, "the lock table is unreachable; try again"));
+        }
+        run_work(std::exchange(pending_work_, nullptr));
     }
 
     /** Runs a request's work now: a reply is due (or waits for the 1xx in flight), an operation goes to the pool. */

@@ -136,3 +136,23 @@ TEST_CASE("claims taken on other nodes after their request left are given back a
     CHECK(remote->given_back == 1);
     CHECK(table.size() == 0);
 }
+
+TEST_CASE("a grant whose claims the other nodes could not take says so, and one they took does not", "[locks][path][cluster]") {
+    auto remote = std::make_shared<fake_remote>();
+    path_locks table({}, remote);
+    int granted = 0;
+    auto failed = table.acquire({{"a", true}}, [&] { ++granted; });
+    CHECK_FALSE(failed.remote_failed()); // not granted yet
+    REQUIRE(remote->pending.size() == 1);
+    remote->pending[0](nullptr); // the database was out of reach
+    CHECK(granted == 1);
+    CHECK(failed.remote_failed());
+    failed.release();
+    auto held = table.acquire({{"a", true}}, [&] { ++granted; });
+    REQUIRE(remote->pending.size() == 2);
+    remote->pending[1](remote->token());
+    CHECK(granted == 2);
+    CHECK_FALSE(held.remote_failed());
+    path_locks local_only;
+    CHECK_FALSE(local_only.acquire({{"a", true}}, [] {}).remote_failed());
+}

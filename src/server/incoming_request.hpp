@@ -55,7 +55,7 @@ public:
 
     /** The body goes into `u`'s pending file, up to `limit` bytes (0: no limit). */
     void into_file(dav::upload u, std::uint64_t limit) {
-        upload = std::move(u);
+        upload = std::make_unique<dav::upload>(std::move(u));
         into_fd(upload->file->fd(), limit ? std::optional(limit) : std::nullopt);
     }
 
@@ -97,7 +97,8 @@ public:
         request_ = {};
     }
 
-    std::optional<dav::upload> upload; ///< a PUT's target and pending file, while its body is read
+    /** A PUT's target and pending file, while its body is read; on the heap, as an idle connection has none. */
+    std::unique_ptr<dav::upload> upload;
     /** The 100 goes out first among the request_runner's 1xx (a resumable upload's), not from async_read_body. */
     bool continue_from_interims = false;
 

@@ -13,13 +13,16 @@ bool body_pipe::push(std::string chunk, std::stop_token stop) {
     if (chunk.empty()) return true;
     std::unique_lock lock(mutex_);
     if (state_ != state::open) return false;
+    // Behind what is in the file, the chunk must follow it there; otherwise the consumer gets its
+    // moment to make room before anything goes to disk.
+    if (!overflow_pending() && !overflow_directory_.empty() && !overflow_unusable_)
+        room_.wait_for(lock, stop, spill_after_, [&] { return room_for(chunk); });
+    if (state_ != state::open || stop.stop_requested()) return false;
     if (spill(chunk)) {
         wake_consumer(lock);
         return state_ == state::open;
     }
-    bool room = room_.wait(lock, stop, [&] {
-        return state_ != state::open || queued_ == 0 || queued_ + chunk.size() <= capacity_;
-    });
+    bool room = room_.wait(lock, stop, [&] { return room_for(chunk); });
     if (!room || state_ != state::open) return false;
     queued_ += chunk.size();
     chunks_.push_back(std::move(chunk));

@@ -176,10 +176,10 @@ TEST_CASE("a producer and a consumer on two threads move a large body whole, nev
     CHECK(received.batches > 1);
 }
 
-TEST_CASE("with an overflow directory the producer never waits: what the consumer has not taken goes to disk, in order",
+TEST_CASE("with an overflow directory and no grace the producer never waits: what the consumer has not taken goes to disk, in order",
           "[unit][dav][pipe]") {
     constexpr std::size_t capacity = 1000;
-    body_pipe pipe(capacity, "/tmp");
+    body_pipe pipe(capacity, "/tmp", 0ms);
     std::string sent;
     for (int i = 0; i < 500; ++i) {
         auto chunk = std::string(97, char('a' + i % 26)) + std::to_string(i);
@@ -208,7 +208,7 @@ TEST_CASE("with an overflow directory the producer never waits: what the consume
 
 TEST_CASE("once the consumer has caught up with the overflow, chunks go to memory again - cancel drops both",
           "[unit][dav][pipe]") {
-    body_pipe pipe(100, "/tmp");
+    body_pipe pipe(100, "/tmp", 0ms);
     REQUIRE(pipe.push(std::string(80, 'a')));
     REQUIRE(pipe.push(std::string(80, 'b'))); // beyond the capacity: to the file
     CHECK(pipe.queued_bytes() == 80);
@@ -228,4 +228,41 @@ TEST_CASE("once the consumer has caught up with the overflow, chunks go to memor
     auto b = pipe.take_or_wake([] {});
     REQUIRE(b);
     CHECK(b->end == body_pipe::state::cancelled);
+}
+
+TEST_CASE("with an overflow directory a consumer that takes within the grace keeps the body in memory, one that does not gets the file",
+          "[unit][dav][pipe]") {
+    SECTION("taken in time: the held producer goes on into memory, nothing touches the disk") {
+        body_pipe pipe(10, "/tmp", std::chrono::milliseconds(20s));
+        REQUIRE(pipe.push("0123456789"));
+        auto held = push_later(pipe, "abc");
+        // Whatever the timing, the second chunk waits for room, and the file is never made.
+        auto first = pipe.take_or_wake([] {});
+        REQUIRE(first);
+        CHECK(joined(*first) == "0123456789");
+        REQUIRE(held.wait_for(20s) == std::future_status::ready);
+        CHECK(held.get());
+        CHECK(pipe.overflow_bytes() == 0);
+        CHECK(pipe.queued_bytes() == 3);
+    }
+    SECTION("not taken: after the grace the chunk goes to the file, and the producer is free") {
+        body_pipe pipe(10, "/tmp", 1ms);
+        REQUIRE(pipe.push("0123456789"));
+        REQUIRE(pipe.push("abc")); // returns on its own: nobody takes
+        CHECK(pipe.overflow_bytes() == 3);
+        REQUIRE(pipe.push("def")); // behind the file: straight to it, no second wait
+        CHECK(pipe.overflow_bytes() == 6);
+        CHECK(joined(*pipe.take_or_wake([] {})) == "0123456789");
+        CHECK(joined(*pipe.take_or_wake([] {})) == "abcdef");
+    }
+    SECTION("a stop requested while the producer waits out the grace drops the chunk") {
+        body_pipe pipe(10, "/tmp", std::chrono::milliseconds(20s));
+        REQUIRE(pipe.push("0123456789"));
+        std::stop_source stop;
+        auto held = push_later(pipe, "late", stop.get_token());
+        stop.request_stop();
+        REQUIRE(held.wait_for(20s) == std::future_status::ready);
+        CHECK_FALSE(held.get());
+        CHECK(pipe.overflow_bytes() == 0);
+    }
 }

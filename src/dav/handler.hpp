@@ -26,6 +26,7 @@ class lock_store;
 }
 namespace keepdav::fs {
 class open_file_cache;
+class property_cache;
 }
 
 namespace keepdav::dav {
@@ -56,6 +57,8 @@ struct context {
      * used by an operation, which runs on another thread.
      */
     fs::open_file_cache* open_files = nullptr;
+    /** Dead properties as last read, trusted while a file's change time stays (fs/property_cache.hpp); null: none. */
+    fs::property_cache* properties = nullptr;
     /** Desktop litter written lately (--hide-os-litter), so a client reading it back finds it; null: none. */
     litter_memory* litter = nullptr;
     /** The authority the client used, where it differs from Host (a trusted proxy's, --public-url). */

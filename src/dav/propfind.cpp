@@ -4,6 +4,7 @@
 #include "dav/properties.hpp"
 #include "dav/spool.hpp"
 #include "dav/access_rules.hpp"
+#include "fs/property_cache.hpp"
 #include "fs/walk.hpp"
 #include "xml/request_bodies.hpp"
 
@@ -37,11 +38,14 @@ public:
         }
     }
 
-    /** One resource: `where` locates its dead properties. */
+    /**
+     * One resource: `where` locates its dead properties. `info_is_where`: `info` is a stat of the entry
+     * at `where` itself, not of what a symlink there points to, so its properties may come from the cache.
+     */
     void resource(xml::multistatus_writer& out, std::string_view rel, const fs::entry_info& info,
-                  const fs::xattr_target& where) {
+                  const fs::xattr_target& where, bool info_is_where) {
         property_subject subject{rel, rel.substr(rel.rfind('/') + 1), info, ctx_};
-        read_dead_properties(where);
+        read_dead_properties(where, info_is_where ? &info : nullptr);
         out.begin_response(href_for(rel, info.is_directory(), ctx_.config.path_prefix));
         switch (body_.type) {
         case xml::propfind_body::kind::allprop:
@@ -92,10 +96,18 @@ private:
      * Asks the file system only for what the body names: allprop and propname need every dead
      * property (RFC 4918 §9.1), a prop list only those it names that can be dead (any name but a
      * protected live property): none, and the file's attributes are not read at all; one or two,
-     * one getxattr each; more, one listxattr (and a getxattr per stored property).
+     * one getxattr each; more, one listxattr (and a getxattr per stored property). With the server's
+     * property cache and a stat of the entry (`info`), a file unchanged since it was last read costs
+     * no call at all (fs/property_cache.hpp), which is what makes a listing that names
+     * DAV:displayname as cheap as one that does not.
      */
-    void read_dead_properties(const fs::xattr_target& where) {
+    void read_dead_properties(const fs::xattr_target& where, const fs::entry_info* info) {
         dead_.clear();
+        if (body_.type == xml::propfind_body::kind::prop && dead_keys_.empty()) return;
+        if (ctx_.properties && info) {
+            if (auto stored = ctx_.properties->read(where, *info)) dead_ = std::move(*stored);
+            return;
+        }
         if (body_.type != xml::propfind_body::kind::prop || dead_keys_.size() > 2) {
             if (auto stored = fs::read_properties(where)) dead_ = std::move(*stored);
             return;
@@ -139,8 +151,8 @@ public:
     }
 
     /** One resource: `where` locates its dead properties. */
-    void resource(std::string_view rel, const fs::entry_info& info, const fs::xattr_target& where) {
-        formatter_.resource(writer_, rel, info, where);
+    void resource(std::string_view rel, const fs::entry_info& info, const fs::xattr_target& where, bool info_is_where) {
+        formatter_.resource(writer_, rel, info, where, info_is_where);
         flush_if_due();
     }
 
@@ -215,13 +227,14 @@ void list_one(int dir_fd, std::string_view rel, fs::walk_member& m, const contex
                                 status_line(status_logged(info.error(), path_role::target, "PROPFIND member /" + member)));
         return;
     }
-    if (info->is_symlink()) {
+    bool followed = info->is_symlink();
+    if (followed) {
         // A symlink is listed as what it points to, and only if that stays beneath the root.
         info = ctx.tree.stat(member);
         if (!info) return;
     }
     if (info->type == fs::kind::other) return;
-    formatter.resource(out, member, *info, fs::xattr_target{dir_fd, m.name});
+    formatter.resource(out, member, *info, fs::xattr_target{dir_fd, m.name}, !followed);
     if (control.entry_done) control.entry_done(member, info->is_directory());
 }
 
@@ -355,7 +368,7 @@ void stream_listing(const listing& job, body_pipe& pipe, std::stop_token stop) {
     boost::system::error_code unreadable;
     fs::walk_visitor visitor;
     visitor.enter = [&](const fs::walk_directory& dir) {
-        if (dir.depth == 0) writer.resource(job.rel, dir.info, fs::xattr_target{dir.fd, ""});
+        if (dir.depth == 0) writer.resource(job.rel, dir.info, fs::xattr_target{dir.fd, ""}, true);
         return writer.wanted() ? fs::walk_step::next : fs::walk_step::stop;
     };
     visitor.members = [&](const fs::walk_directory& dir, std::span<fs::walk_member> members) {
@@ -417,7 +430,7 @@ outcome handle_propfind(const request& req, const context& ctx, const resource_p
         fs::unique_fd holder;
         auto where = xattr_target_for(ctx, path.rel, holder);
         if (!where) return error_reply(status_logged(where.error(), path_role::target, what));
-        writer.resource(path.rel, *info, *where);
+        writer.resource(path.rel, *info, *where, false); // info followed a symlink at the path, where did not
         writer.finish();
         return multistatus_reply(out);
     }

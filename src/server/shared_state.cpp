@@ -16,6 +16,7 @@ dav::context shared_state::dav_context(bool tls, std::shared_ptr<const user> who
         dav::context ctx{*who->where.tree, config, tls, who->where.locks};
         ctx.run_on_spare_worker = [pool = &fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
         ctx.open_files = &fs::open_file_cache::for_this_thread();
+        ctx.properties = &properties;
         if (!who->rules.unrestricted()) ctx.access = &who->rules;
         ctx.owner = std::move(who);
         return ctx;
@@ -23,6 +24,7 @@ dav::context shared_state::dav_context(bool tls, std::shared_ptr<const user> who
     dav::context ctx{tree, config, tls, locks.get()};
     ctx.run_on_spare_worker = [pool = &fs_pool](std::function<void()> job) { net::post(*pool, std::move(job)); };
     ctx.open_files = &fs::open_file_cache::for_this_thread();
+    ctx.properties = &properties;
     if (config.hide_os_litter) ctx.litter = &litter;
     return ctx;
 }

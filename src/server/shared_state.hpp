@@ -3,6 +3,7 @@
 // policy, and the registry that lets a shutdown reach every open connection.
 #include "fs/tree.hpp"
 #include "dav/litter_memory.hpp"
+#include "fs/property_cache.hpp"
 #include "locks/lock_store.hpp"
 #include "locks/path_locks.hpp"
 #include "net.hpp"
@@ -70,6 +71,8 @@ struct shared_state {
     std::string metrics_page();
     /** Desktop litter written lately, remembered without content (--hide-os-litter). */
     dav::litter_memory litter;
+    /** Dead properties as last read, for every user's tree (keyed by device and inode). */
+    fs::property_cache properties;
 
     /**
      * What dav needs to serve one request, called on the I/O thread that serves it: PROPFIND's helpers

@@ -138,7 +138,7 @@ option_set::option_set()
         ("idle-timeout", po::value(&o.idle_timeout)->value_name("SECONDS")->default_value(60),
          "how long an idle keep-alive connection is kept")
         ("write-timeout", po::value(&o.write_timeout)->value_name("SECONDS")->default_value(60),
-         "longest time to write one response (or one 102) to a client that does not read")
+         "longest wait for a client to take more of a response (or a 102): a client reading slowly gets all of it, one that stops is cut off")
         ("no-propfind-infinity", po::bool_switch(&o.no_infinity),
          "refuse PROPFIND Depth: infinity with 403 DAV:propfind-finite-depth (RFC 4918 §9.1)")
         ("shutdown-grace", po::value(&o.grace)->value_name("SECONDS")->default_value(30),

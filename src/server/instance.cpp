@@ -114,11 +114,13 @@ void instance::start() {
         if (im.config.tls_cert.empty() || im.config.tls_key.empty())
             throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
         im.tls = std::make_unique<net::ssl::context>(net::ssl::context::tls_server);
-        // TLS 1.2 and later only; the server picks the cipher.
+        // TLS 1.2 and later only; the server picks the cipher; no renegotiation (a client-started one
+        // costs the server a handshake at the client's will, and a file body's batches of records
+        // (server/tls_file_sender) are made with no handshake message in between).
         im.tls->set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
                             net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 | net::ssl::context::no_tlsv1_1 |
                             net::ssl::context::single_dh_use);
-        SSL_CTX_set_options(im.tls->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE);
+        SSL_CTX_set_options(im.tls->native_handle(), SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_RENEGOTIATION);
         boost::system::error_code ec;
         im.tls->use_certificate_chain_file(im.config.tls_cert.string(), ec);
         if (ec) throw std::runtime_error("cannot use the certificate " + im.config.tls_cert.string() + ": " + ec.message());

@@ -1,12 +1,14 @@
 #pragma once
 // Writes a final response the cheapest way its body allows: a small file with its header in one
 // write (Beast's generic serializer cost more per 4 KiB GET than the send itself); a large file on
-// plain TCP with sendfile(2) behind a header Beast writes; a streamed body as its producer makes it
+// plain TCP with sendfile(2) behind a header Beast writes, over TLS in batches of records
+// (server/tls_file_sender); a streamed body as its producer makes it
 // (server/body_streamer); everything else through Beast's serializer. The handler gets the error_code
 // of the write and the body bytes sent.
 #include "server/body_streamer.hpp"
 #include "server/file_sender.hpp"
 #include "server/response_message.hpp"
+#include "server/tls_file_sender.hpp"
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/stream_traits.hpp>
@@ -47,9 +49,7 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
     auto* range = std::get_if<dav::file_range>(&reply.body);
     if (!range || framing.head || reply.chunked)
         return beast::async_write(stream, make_response(std::move(reply), framing), std::move(done));
-    if (range->length < sendfile_threshold || !plain_tcp) {
-        if (range->length >= sendfile_threshold) // TLS: the serializer reads the file in pieces
-            return beast::async_write(stream, make_response(std::move(reply), framing), std::move(done));
+    if (range->length < sendfile_threshold) {
         auto out = std::make_shared<std::string>(small_file_head(reply, framing, range->length));
         auto header_size = out->size();
         out->resize(header_size + range->length);
@@ -59,22 +59,28 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
         return net::async_write(stream, net::buffer(*out),
                                 [out, done = std::move(done)](error_code ec, std::size_t) mutable { done(ec); });
     }
-    if constexpr (plain_tcp) {
-        auto job = std::make_shared<detail::file_header_job>(file_response(std::move(reply), framing));
-        cork(stream.socket(), true); // the header goes out with the body's first bytes
-        http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, done = std::move(done)](error_code ec, std::size_t) mutable {
+    // The header through the stream (Beast), then the body: sendfile(2) on plain TCP, batches of
+    // records over TLS (tls_file_sender).
+    auto job = std::make_shared<detail::file_header_job>(file_response(std::move(reply), framing));
+    if constexpr (plain_tcp) cork(stream.socket(), true); // the header goes out with the body's first bytes
+    http::async_write_header(stream, job->serializer, [&stream, job, send_timeout, done = std::move(done)](error_code ec, std::size_t) mutable {
+        const auto& body = job->res.body();
+        if constexpr (plain_tcp) {
             if (ec) {
                 cork(stream.socket(), false);
                 return done(ec);
             }
-            const auto& body = job->res.body();
             async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout,
                             [&stream, job, done = std::move(done)](error_code ec) mutable {
                                 cork(stream.socket(), false); // the body's last partial segment leaves now
                                 done(ec);
                             });
-        });
-    }
+        } else {
+            if (ec) return done(ec);
+            async_send_file_tls(stream, body.file->get(), body.offset, body.length, send_timeout,
+                                [job, done = std::move(done)](error_code ec) mutable { done(ec); });
+        }
+    });
 }
 
 } // namespace keepdav::server

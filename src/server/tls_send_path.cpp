@@ -46,12 +46,13 @@ kernel_tls_probe probe_kernel_tls() {
 }
 
 std::string tls_send_path_line(const kernel_tls_probe& kernel) {
-    // Asio's ssl::stream runs OpenSSL over a memory BIO pair and moves the records itself; OpenSSL
-    // hands a connection's encryption to the kernel (SSL_OP_ENABLE_KTLS, then SSL_sendfile) only when
-    // its BIO is the socket, so kernel TLS would need a TLS stream of our own over a socket BIO.
-    std::string line = "file bodies over TLS: userspace (OpenSSL encrypts 16 KiB records that Asio writes); ";
+    // OpenSSL hands a connection's encryption to the kernel (SSL_OP_ENABLE_KTLS, then SSL_sendfile)
+    // only when its BIO is the socket; keepdav's TLS runs over Asio's BIO pair, and file bodies over
+    // a BIO of its own for each batch (server/tls_file_sender), so kernel TLS would need a TLS stream
+    // of keepdav's own over a socket BIO.
+    std::string line = "file bodies over TLS: userspace (OpenSSL encrypts 256 KiB batches of 16 KiB records, one socket write each); ";
     if (kernel.available)
-        return line + "the kernel offers TLS offload, which OpenSSL cannot use through Asio's memory BIO";
+        return line + "the kernel offers TLS offload, which keepdav's TLS stream cannot use yet";
     return line + "no kernel TLS here (" + kernel.reason + ")";
 }
 

@@ -17,6 +17,16 @@
 
 namespace keepdav::server {
 
+/**
+ * Holds back partial segments on `socket` while `on` (TCP_CORK, tcp(7)): a header written before a
+ * sendfile(2) body then leaves in full segments with the body's first bytes instead of a small
+ * segment of its own (lighttpd does the same); turning it off sends whatever is held.
+ */
+inline void cork(tcp::socket& socket, bool on) {
+    int value = on ? 1 : 0;
+    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value); // a hint: failure costs only segments
+}
+
 namespace detail {
 
 class send_file_op {
@@ -25,8 +35,8 @@ public:
     static constexpr std::uint64_t piece = 256 * 1024;
 
     send_file_op(tcp::socket& socket, int file, std::uint64_t offset, std::uint64_t length,
-                 std::chrono::steady_clock::duration timeout)
-        : socket_(socket), file_(file), offset_(offset), remaining_(length), timeout_(timeout) {}
+                 std::chrono::steady_clock::duration timeout, bool corked)
+        : socket_(socket), file_(file), offset_(offset), remaining_(length), timeout_(timeout), corked_(corked) {}
 
     template <class Self>
     void operator()(Self& self, boost::system::error_code ec = {}) {
@@ -40,6 +50,14 @@ public:
             if (n > 0) {
                 offset_ += static_cast<std::uint64_t>(n);
                 remaining_ -= static_cast<std::uint64_t>(n);
+                if (corked_) {
+                    // The header has left with the first piece; from here on nothing is held back.
+                    // Corked for the whole body (as until 2026-12-07), GET 512 MiB on loopback ran
+                    // 2.8-3.5 GB/s against 4.6 uncorked after the first piece (medians of alternated
+                    // curl runs; lighttpd, which uncorks after its first write too, 5.8).
+                    cork(socket_, false);
+                    corked_ = false;
+                }
                 continue;
             }
             if (n < 0 && errno == EINTR) continue;
@@ -77,27 +95,22 @@ private:
     std::uint64_t offset_;
     std::uint64_t remaining_;
     std::chrono::steady_clock::duration timeout_;
+    bool corked_;
     std::shared_ptr<wait_state> wait_;
 };
 
 } // namespace detail
 
 /**
- * Holds back partial segments on `socket` while `on` (TCP_CORK, tcp(7)): a header written before a
- * sendfile(2) body then leaves in full segments with the body's first bytes instead of a small
- * segment of its own (lighttpd does the same); turning it off sends whatever is held.
+ * Sends `length` bytes of `file` from `offset`; completes with an error_code (timeout after `timeout`
+ * without room). `corked`: the socket is corked for a header written just before, to be uncorked once
+ * the first piece has joined it.
  */
-inline void cork(tcp::socket& socket, bool on) {
-    int value = on ? 1 : 0;
-    ::setsockopt(socket.native_handle(), IPPROTO_TCP, TCP_CORK, &value, sizeof value); // a hint: failure costs only segments
-}
-
-/** Sends `length` bytes of `file` from `offset`; completes with an error_code (timeout after `timeout` without room). */
 template <class Handler>
 auto async_send_file(tcp::socket& socket, int file, std::uint64_t offset, std::uint64_t length,
-                     std::chrono::steady_clock::duration timeout, Handler&& handler) {
+                     std::chrono::steady_clock::duration timeout, bool corked, Handler&& handler) {
     return net::async_compose<Handler, void(boost::system::error_code)>(
-        detail::send_file_op(socket, file, offset, length, timeout), handler, socket);
+        detail::send_file_op(socket, file, offset, length, timeout, corked), handler, socket);
 }
 
 } // namespace keepdav::server

@@ -70,9 +70,9 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
                 cork(stream.socket(), false);
                 return done(ec);
             }
-            async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout,
+            async_send_file(stream.socket(), body.file->get(), body.offset, body.length, send_timeout, true,
                             [&stream, job, done = std::move(done)](error_code ec) mutable {
-                                cork(stream.socket(), false); // the body's last partial segment leaves now
+                                if (ec) cork(stream.socket(), false); // it may have failed before its first piece
                                 done(ec);
                             });
         } else {

@@ -19,8 +19,9 @@ bool body_pipe::push(std::string chunk, std::stop_token stop) {
         room_.wait_for(lock, stop, spill_after_, [&] { return room_for(chunk); });
     if (state_ != state::open || stop.stop_requested()) return false;
     if (spill(chunk)) {
+        bool open = state_ == state::open; // read under the lock: a cancel() may come once it is released
         wake_consumer(lock);
-        return state_ == state::open;
+        return open;
     }
     bool room = room_.wait(lock, stop, [&] { return room_for(chunk); });
     if (!room || state_ != state::open) return false;

@@ -28,13 +28,16 @@ public:
     using clock_function = std::function<timespec()>;
     static timespec realtime_now();
 
-    static constexpr std::size_t default_capacity = 65536;   ///< files; about 100 bytes each
+    /** The memory the cache may hold, its bookkeeping counted: a file with no property ~100 bytes. */
+    static constexpr std::size_t default_capacity_bytes = 16 * 1024 * 1024;
     static constexpr std::chrono::milliseconds default_settle{1000};
-    /** A file whose properties take more than this is read each time (they are rare and large). */
+    /** A file whose properties cost more than this is read each time (Windows' four Win32 ones fit). */
     static constexpr std::size_t max_kept_bytes = 1024;
+    /** What keeping one file costs beyond its properties' bytes, and one property beyond its key and value. */
+    static constexpr std::size_t entry_overhead = 96, property_overhead = 64;
 
-    explicit property_cache(std::size_t capacity = default_capacity, std::chrono::milliseconds settle = default_settle,
-                            clock_function now = realtime_now);
+    explicit property_cache(std::size_t capacity_bytes = default_capacity_bytes,
+                            std::chrono::milliseconds settle = default_settle, clock_function now = realtime_now);
 
     /**
      * The properties of `t`, which `info` describes: a statx of the same entry taken just before
@@ -61,12 +64,13 @@ private:
     struct shard {
         std::mutex mutex;
         std::unordered_map<key, kept, key_hash> entries;
+        std::size_t bytes = 0; ///< what `entries` costs, counted as cost_of() does
     };
     static constexpr std::size_t shard_count = 16;
 
     shard& shard_for(const key& k) { return shards_[key_hash{}(k) % shard_count]; }
 
-    const std::size_t per_shard_;
+    const std::size_t bytes_per_shard_;
     const std::chrono::milliseconds settle_;
     const clock_function now_;
     std::array<shard, shard_count> shards_;

@@ -30,7 +30,8 @@ entry_info info_from(const struct statx& st) {
     info.device = (std::uint64_t(st.stx_dev_major) << 32) | st.stx_dev_minor;
     info.mode = st.stx_mode;
     info.modified = {static_cast<time_t>(st.stx_mtime.tv_sec), static_cast<long>(st.stx_mtime.tv_nsec)};
-    info.changed = {static_cast<time_t>(st.stx_ctime.tv_sec), static_cast<long>(st.stx_ctime.tv_nsec)};
+    if (st.stx_mask & STATX_CTIME) // else left zero: unknown (fs/property_cache then keeps nothing)
+        info.changed = {static_cast<time_t>(st.stx_ctime.tv_sec), static_cast<long>(st.stx_ctime.tv_nsec)};
     if (st.stx_mask & STATX_BTIME)
         info.created = {static_cast<time_t>(st.stx_btime.tv_sec), static_cast<long>(st.stx_btime.tv_nsec)};
     else

@@ -31,7 +31,7 @@ struct entry_info {
     mode_t mode = 0;
     timespec modified{};
     timespec created{}; ///< birth time when the file system records it, else the change time
-    timespec changed{}; ///< the change time (ctime): set by every change of data, attributes or xattrs
+    timespec changed{}; ///< the change time (ctime), set by every change of data, attributes or xattrs; zero: unknown
     bool is_directory() const { return type == kind::directory; }
     bool is_symlink() const { return S_ISLNK(mode); }
 };

@@ -83,7 +83,8 @@ bool unsupported(int e) { return e == ENOTSUP || e == EPERM; }
 
 } // namespace
 
-result<std::vector<stored_property>> read_properties(const xattr_target& t) {
+result<std::vector<stored_property>> read_properties(const xattr_target& t, bool* complete) {
+    if (complete) *complete = true;
     std::string path = proc_path(t);
     std::vector<stored_property> out;
     auto names = read_sized([&](char* b, std::size_t n) { return list_at(t, path, b, n); });
@@ -97,7 +98,10 @@ result<std::vector<stored_property>> read_properties(const xattr_target& t) {
         if (!name.starts_with(prefix)) continue;
         std::string attribute(name);
         auto value = read_sized([&](char* b, std::size_t n) { return get_at(t, path, attribute.c_str(), b, n); });
-        if (!value) continue; // removed meanwhile
+        if (!value) { // removed meanwhile, or unreadable (EIO): then what is returned is not all there is
+            if (complete && value.error().value() != ENODATA) *complete = false;
+            continue;
+        }
         out.push_back({std::string(name.substr(prefix.size())), std::move(*value)});
     }
     return out;

@@ -23,7 +23,12 @@ struct xattr_target {
     std::string leaf;
 };
 
-result<std::vector<stored_property>> read_properties(const xattr_target& t);
+/**
+ * Every dead property of the entry. A property that cannot be read (removed meanwhile, or EIO) is
+ * left out; `complete`, when given, is set false if one was left out for another reason than its
+ * removal.
+ */
+result<std::vector<stored_property>> read_properties(const xattr_target& t, bool* complete = nullptr);
 /** One property, or an empty optional when it is not set. */
 result<std::optional<std::string>> read_property(const xattr_target& t, std::string_view key);
 error_code write_property(const xattr_target& t, std::string_view key, std::string_view value);

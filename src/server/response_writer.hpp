@@ -35,11 +35,15 @@ struct file_header_job {
 
 /**
  * Writes `reply`, then calls `handler(error_code, body_bytes)`. `production` runs a streamed body's
- * producer and stops it when the connection goes; other bodies ignore it.
+ * producer and stops it when the connection goes; other bodies ignore it. `reading`: a read is in
+ * flight on `stream` (the session watching for a client that leaves). Over TLS such a read may have
+ * to write (the answer to a client's KeyUpdate, an alert), and Asio orders those writes only with the
+ * stream's own: a file body then goes through the stream, not in batches beside it.
  */
 template <class Stream, class Handler>
 void async_write_reply(Stream& stream, dav::reply&& reply, const response_framing& framing,
-                       std::chrono::steady_clock::duration send_timeout, body_production production, Handler handler) {
+                       std::chrono::steady_clock::duration send_timeout, body_production production, bool reading,
+                       Handler handler) {
     using error_code = boost::system::error_code;
     constexpr bool plain_tcp = std::is_same_v<Stream, beast::tcp_stream>;
     if (std::holds_alternative<dav::streamed_body>(reply.body))
@@ -47,7 +51,7 @@ void async_write_reply(Stream& stream, dav::reply&& reply, const response_framin
     auto body_bytes = reply.body_size();
     auto done = [body_bytes, handler = std::move(handler)](error_code ec, std::size_t = 0) mutable { handler(ec, body_bytes); };
     auto* range = std::get_if<dav::file_range>(&reply.body);
-    if (!range || framing.head || reply.chunked)
+    if (!range || framing.head || reply.chunked || (!plain_tcp && reading && range->length >= sendfile_threshold))
         return beast::async_write(stream, make_response(std::move(reply), framing), std::move(done));
     if (range->length < sendfile_threshold) {
         auto out = std::make_shared<std::string>(small_file_head(reply, framing, range->length));

@@ -383,7 +383,7 @@ private:
         }
         lowest().expires_after(state_.config.write_timeout);
         async_write_reply(stream_, std::move(reply), framing, state_.config.write_timeout,
-                          {state_.fs_pool, stop_source_.get_token()},
+                          {state_.fs_pool, stop_source_.get_token()}, watching_,
                           guarded(beast::bind_front_handler(&session::on_final_written, this->shared_from_this())));
     }
 

@@ -36,7 +36,7 @@ TEST_CASE("a file read once, unchanged since long enough, is answered from memor
     listed_file f;
     REQUIRE_FALSE(fs::write_property(f.where, "{DAV:}displayname", "Holiday"));
     auto info = f.stat();
-    fs::property_cache cache(1024, 1000ms, clock_after(info, 5s));
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(info, 5s));
 
     auto first = cache.read(f.where, info).value();
     REQUIRE(first.size() == 1);
@@ -53,7 +53,7 @@ TEST_CASE("a file read once, unchanged since long enough, is answered from memor
 TEST_CASE("a file with no properties is kept too, so the common case costs no call", "[unit][fs][properties]") {
     listed_file f;
     auto info = f.stat();
-    fs::property_cache cache(1024, 1000ms, clock_after(info, 5s));
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(info, 5s));
     CHECK(cache.read(f.where, info).value().empty());
     CHECK(cache.read(f.where, info).value().empty());
     CHECK(cache.hits() == 1);
@@ -63,7 +63,7 @@ TEST_CASE("a file with no properties is kept too, so the common case costs no ca
 TEST_CASE("a change time other than the one read with means the properties are read again", "[unit][fs][properties]") {
     listed_file f;
     auto info = f.stat();
-    fs::property_cache cache(1024, 1000ms, clock_after(info, 5s));
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(info, 5s));
     CHECK(cache.read(f.where, info).value().empty());
 
     // Another node sets a property: whatever its clock's tick, the stat this test hands in says the
@@ -81,7 +81,7 @@ TEST_CASE("a file changed within the settle time is read and never kept, as a ch
           "[unit][fs][properties]") {
     listed_file f;
     auto info = f.stat();
-    fs::property_cache cache(1024, 1000ms, clock_after(info, 400ms));
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(info, 400ms));
     CHECK(cache.read(f.where, info).value().empty());
     REQUIRE_FALSE(fs::write_property(f.where, "{DAV:}displayname", "Same tick"));
     // The same change time (a coarse clock): not kept, so the new property is seen.
@@ -95,15 +95,15 @@ TEST_CASE("large properties are not kept, and a full cache starts over", "[unit]
     listed_file f;
     REQUIRE_FALSE(fs::write_property(f.where, "{urn:x}big", std::string(fs::property_cache::max_kept_bytes, 'b')));
     auto info = f.stat();
-    fs::property_cache cache(1024, 1000ms, clock_after(info, 5s));
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(info, 5s));
     CHECK(cache.read(f.where, info).value().size() == 1);
     CHECK(cache.read(f.where, info).value().size() == 1);
     CHECK(cache.hits() == 0);
 
-    // Capacity 16 over 16 shards: one file each; another file in the same shard clears it.
+    // Room for 16 files with no property over 16 shards: one each; another file in the same shard clears it.
     listed_file plain;
     auto small = plain.stat();
-    fs::property_cache tiny(16, 1000ms, clock_after(small, 5s));
+    fs::property_cache tiny(16 * fs::property_cache::entry_overhead, 1000ms, clock_after(small, 5s));
     (void)tiny.read(plain.where, small);
     CHECK(tiny.read(plain.where, small).value().empty());
     CHECK(tiny.hits() == 1); // kept
@@ -115,4 +115,17 @@ TEST_CASE("large properties are not kept, and a full cache starts over", "[unit]
     (void)tiny.read(plain.where, small);
     CHECK(tiny.hits() == 1); // dropped by a later file in its shard: read again
     CHECK(tiny.misses() == 1 + 64 + 1);
+}
+
+TEST_CASE("a file whose change time the file system did not give is read each time", "[unit][fs][properties]") {
+    listed_file f;
+    auto info = f.stat();
+    info.changed = {}; // statx without STATX_CTIME in its mask
+    fs::property_cache cache(1 << 20, 1000ms, clock_after(f.stat(), 5s));
+    CHECK(cache.read(f.where, info).value().empty());
+    REQUIRE_FALSE(fs::write_property(f.where, "{DAV:}displayname", "Seen"));
+    auto now = cache.read(f.where, info).value();
+    REQUIRE(now.size() == 1);
+    CHECK(now[0].value == "Seen");
+    CHECK(cache.hits() == 0);
 }

@@ -51,31 +51,36 @@ std::string drain(BIO* bio) {
     return out;
 }
 
-/** Two ends joined by memory BIOs, as Asio joins a connection's SSL to its socket. */
+/**
+ * Two ends joined by memory BIOs; the server's SSL sits on a BIO pair, as Asio's engine puts it
+ * (`server_net` is the pair's outer half, what Asio reads records from and writes records to).
+ */
 struct tls_pair {
     ctx_ptr server_ctx = server_context();
     ctx_ptr client_ctx{SSL_CTX_new(TLS_client_method())};
     ssl_ptr server{SSL_new(server_ctx.get())}, client{SSL_new(client_ctx.get())};
-    BIO* to_server = BIO_new(BIO_s_mem()); // owned by the server's SSL
-    BIO* from_server = BIO_new(BIO_s_mem());
+    BIO* server_net = nullptr;
     BIO* to_client = BIO_new(BIO_s_mem()); // owned by the client's SSL
     BIO* from_client = BIO_new(BIO_s_mem());
 
     tls_pair() {
-        SSL_set_bio(server.get(), to_server, from_server);
+        BIO* inner = nullptr;
+        REQUIRE(BIO_new_bio_pair(&inner, 0, &server_net, 0) == 1);
+        SSL_set_bio(server.get(), inner, inner);
         SSL_set_bio(client.get(), to_client, from_client);
         SSL_set_accept_state(server.get());
         SSL_set_connect_state(client.get());
         SSL_set_mode(server.get(), SSL_MODE_ENABLE_PARTIAL_WRITE); // as Asio's engine does
         for (int round = 0; round < 10 && !(SSL_is_init_finished(server.get()) && SSL_is_init_finished(client.get())); ++round) {
             SSL_do_handshake(client.get());
-            pass(from_client, to_server);
+            pass(from_client, server_net);
             SSL_do_handshake(server.get());
-            pass(from_server, to_client);
+            pass(server_net, to_client);
         }
         REQUIRE(SSL_is_init_finished(server.get()));
         REQUIRE(SSL_is_init_finished(client.get()));
     }
+    ~tls_pair() { BIO_free(server_net); }
     static void pass(BIO* from, BIO* to) {
         auto bytes = drain(from);
         if (!bytes.empty()) BIO_write(to, bytes.data(), static_cast<int>(bytes.size()));
@@ -90,13 +95,12 @@ struct tls_pair {
     }
 };
 
-
 } // namespace
 
 TEST_CASE("a record batch holds a file piece as records the peer decrypts, and leaves the connection's own BIO in place",
           "[unit][server][tls]") {
     tls_pair tls;
-    (void)tls.client_reads(drain(tls.from_server)); // session tickets and the like, sent after the handshake
+    (void)tls.client_reads(drain(tls.server_net)); // session tickets and the like, sent after the handshake
     std::string piece(256 * 1024 + 123, '\0');
     for (std::size_t i = 0; i < piece.size(); ++i) piece[i] = static_cast<char>(i * 7 + i / 4096);
 
@@ -104,7 +108,7 @@ TEST_CASE("a record batch holds a file piece as records the peer decrypts, and l
     BIO* own = SSL_get_wbio(tls.server.get());
     REQUIRE_FALSE(batch.encrypt(tls.server.get(), piece.data(), piece.size()));
     CHECK(SSL_get_wbio(tls.server.get()) == own);
-    CHECK(BIO_pending(own) == 0); // nothing went the connection's own way
+    CHECK(BIO_pending(tls.server_net) == 0); // nothing went the connection's own way
     auto records = batch.records();
     std::string sent(static_cast<const char*>(records.data()), records.size());
     CHECK(sent.size() > piece.size()); // 17 records, each with its header and tag
@@ -119,6 +123,15 @@ TEST_CASE("a record batch holds a file piece as records the peer decrypts, and l
     SECTION("the connection's own writes go on as before") {
         std::size_t written = 0;
         REQUIRE(SSL_write_ex(tls.server.get(), "after", 5, &written) == 1);
-        CHECK(tls.client_reads(drain(own)) == "after");
+        CHECK(tls.client_reads(drain(tls.server_net)) == "after");
+    }
+    SECTION("with records of the connection's own not yet sent, a batch is refused, never put before them") {
+        std::size_t written = 0;
+        REQUIRE(SSL_write_ex(tls.server.get(), "first", 5, &written) == 1); // still in the pair
+        batch.clear();
+        CHECK(batch.encrypt(tls.server.get(), "second", 6));
+        CHECK(batch.records().size() == 0);
+        CHECK(SSL_get_wbio(tls.server.get()) == own);
+        CHECK(tls.client_reads(drain(tls.server_net)) == "first");
     }
 }
